@@ -1,0 +1,146 @@
+"""Authentication: argon2 passwords, flask-login sessions, login throttling and emailed tokens."""
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from portal.core import db
+from portal.core.db import utcnow
+from portal.core.models import ROLES_FOR_KIND, Organisation, User, UserRole
+
+hasher = PasswordHasher()
+login_manager = LoginManager()
+login_manager.login_view = "core.login"
+login_manager.login_message = "Sign in to continue."
+login_manager.login_message_category = "info"
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=False)
+MIN_PASSWORD_LENGTH = 12
+
+
+class TokenError(Exception):
+    pass
+
+
+def hash_password(password: str) -> str:
+    return hasher.hash(password)
+
+
+def _verify(user: User, password: str) -> bool:
+    if not user.password_hash:
+        return False
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return True
+
+
+_DUMMY_HASH = hasher.hash("not a real password; evens out timing for unknown emails")
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = find_user(email)
+    if user is None:
+        try:
+            hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        return None
+    if not user.is_active or not _verify(user, password):
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+@login_manager.user_loader
+def _load_user(session_id: str) -> User | None:
+    user_id, _, fragment = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or (user.password_hash or "")[-12:] != fragment:
+        return None
+    return user
+
+
+def login_key() -> str:
+    """Throttle per address and per account, so one attacker cannot lock out everyone."""
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    return f"{get_remote_address()}|{email}"
+
+
+# --- emailed tokens (password reset, invitation) -------------------------------------------------
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"homefinder.{purpose}")
+
+
+def make_token(user: User, purpose: str) -> str:
+    # Binding the token to the current password hash makes it single-use: setting a password
+    # changes the hash and so invalidates every earlier token.
+    return _serializer(purpose).dumps({"u": user.id, "h": (user.password_hash or "")[-12:]})
+
+
+def read_token(token: str, purpose: str, max_age: int) -> User:
+    try:
+        data = _serializer(purpose).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise TokenError("This link has expired. Ask for a new one.") from exc
+    except BadSignature as exc:
+        raise TokenError("This link is not valid. Check you copied the whole link from the email.") from exc
+    user = db.session.get(User, data.get("u"))
+    if user is None or user.status == "removed" or (user.password_hash or "")[-12:] != data.get("h"):
+        raise TokenError("This link has already been used or is no longer valid. Ask for a new one.")
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    from portal.core.audit import record
+
+    was = user.status
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    if user.status == "invited":
+        user.status = "active"
+    record("user.password_set", "user", user.id, before={"status": was}, after={"status": user.status}, actor=user,
+           organisation_id=user.organisation_id)
+
+
+def create_user(organisation: Organisation, email: str, name: str, roles: list[str], password: str | None = None,
+                actor: User | None = None) -> User:
+    from portal.core.audit import record
+
+    allowed = ROLES_FOR_KIND[organisation.kind]
+    bad = set(roles) - allowed
+    if bad:
+        raise ValueError(f"a {organisation.kind} user cannot hold the roles {', '.join(sorted(bad))}")
+    user = User(organisation=organisation, email=email.strip().lower(), name=name.strip(), status="invited")
+    user.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
+    if password is not None:
+        user.password_hash = hash_password(password)
+        user.password_changed_at = utcnow()
+        user.status = "active"
+    db.session.add(user)
+    db.session.flush()
+    record("user.created", "user", user.id, after={"email": user.email, "roles": sorted(roles)}, actor=actor,
+           organisation_id=organisation.id)
+    return user
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "homefinder-limit")
+    limiter.init_app(app)

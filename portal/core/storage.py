@@ -1,0 +1,116 @@
+"""Documents behind one interface: a local directory (embedded default) or S3.
+
+Nothing is publicly addressable: downloads go through short-lived links — S3 presigned URLs, or
+for local storage a signed, expiring token checked by the /documents/download route.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Protocol
+
+from flask import Flask, current_app, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,250}$")
+
+
+class StorageError(Exception):
+    pass
+
+
+def check_key(key: str) -> str:
+    if not _KEY_RE.match(key) or ".." in key:
+        raise StorageError(f"invalid storage key {key!r}")
+    return key
+
+
+class Storage(Protocol):
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    def get(self, key: str) -> bytes: ...
+    def delete(self, key: str) -> None: ...
+    def link(self, key: str, filename: str, content_type: str, seconds: int | None = None) -> str: ...
+
+
+class LocalStorage:
+    def __init__(self, root: str, secret: str):
+        self.root = Path(root)
+        self.signer = URLSafeTimedSerializer(secret, salt="homefinder.document-link")
+
+    def _path(self, key: str) -> Path:
+        return self.root / check_key(key)
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError as exc:
+            raise StorageError(f"no document at {key!r}") from exc
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def link(self, key: str, filename: str, content_type: str, seconds: int | None = None) -> str:
+        token = self.signer.dumps({"k": check_key(key), "f": filename, "t": content_type})
+        return url_for("core.document_download", token=token, _external=False)
+
+    def open_link(self, token: str, seconds: int) -> dict:
+        """Return {'k','f','t'} for a valid token; raise StorageError saying why not."""
+        try:
+            return self.signer.loads(token, max_age=seconds)
+        except SignatureExpired as exc:
+            raise StorageError("This download link has expired. Go back and open the document again.") from exc
+        except BadSignature as exc:
+            raise StorageError("This download link is not valid.") from exc
+
+
+class S3Storage:
+    def __init__(self, bucket: str, endpoint_url: str | None, region: str):
+        import boto3
+
+        self.bucket = bucket
+        self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=check_key(key), Body=data, ContentType=content_type,
+                               ServerSideEncryption="AES256")
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=check_key(key))["Body"].read()
+        except self.client.exceptions.NoSuchKey as exc:
+            raise StorageError(f"no document at {key!r}") from exc
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=check_key(key))
+
+    def link(self, key: str, filename: str, content_type: str, seconds: int | None = None) -> str:
+        safe = filename.replace('"', "")
+        return self.client.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": check_key(key),
+                "ResponseContentDisposition": f'attachment; filename="{safe}"',
+                "ResponseContentType": content_type,
+            },
+            ExpiresIn=seconds or current_app.config["DOCUMENT_LINK_SECONDS"],
+        )
+
+
+def init_app(app: Flask) -> None:
+    if app.config["S3_BUCKET"]:
+        backend: Storage = S3Storage(app.config["S3_BUCKET"], app.config["S3_ENDPOINT_URL"], app.config["S3_REGION"])
+    else:
+        backend = LocalStorage(app.config["DOCUMENTS_DIR"], app.config["SECRET_KEY"])
+    app.extensions["homefinder.storage"] = backend
+
+
+def storage() -> Storage:
+    return current_app.extensions["homefinder.storage"]

@@ -1,0 +1,37 @@
+"""Portal pages: the signed-in home page for each role."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from portal.core import db
+from portal.core.access import public, signed_in
+from portal.core.models import InboxMessage
+from portal.models import Setting, Vacancy
+
+bp = Blueprint("portal", __name__)
+
+
+@bp.get("/")
+@public
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("portal.dashboard"))
+    return render_template("portal/start.html")
+
+
+@bp.get("/dashboard")
+@signed_in
+def dashboard():
+    unread = db.session.scalar(
+        select(func.count()).where(InboxMessage.user_id == current_user.id, InboxMessage.read_at.is_(None)))
+    recent = db.session.scalars(
+        select(InboxMessage).where(InboxMessage.user_id == current_user.id)
+        .order_by(InboxMessage.created_at.desc(), InboxMessage.id.desc()).limit(5)).all()
+    settings = []
+    if current_user.organisation.is_provider:
+        settings = db.session.scalars(
+            select(Setting).where(Setting.provider_id == current_user.organisation_id, Setting.status == "open")
+            .outerjoin(Vacancy).order_by(Setting.name)).all()
+    return render_template("portal/dashboard.html", unread=unread, recent=recent, settings=settings)
