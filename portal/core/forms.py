@@ -49,5 +49,6 @@ class InviteUserForm(FlaskForm):
         InputRequired("Enter their email address"), Length(max=254),
         Email("Enter an email address in the correct format, like name@example.com")])
     roles = SelectMultipleField("Roles", widget=GovCheckboxesInput(), choices=[],
+                                invalid_choice_message="Select only roles your organisation's users can hold",
                                 validators=[InputRequired("Select at least one role")])
     submit = SubmitField("Send invitation", widget=GovSubmitInput())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, request, url_for
+from flask import Flask, has_request_context, request, url_for
 from flask_login import current_user
 
 
@@ -20,7 +20,7 @@ def add(app: Flask, text: str, endpoint: str, *roles: str, order: int = 50) -> N
 
 
 def items(app: Flask) -> list[dict]:
-    if not current_user.is_authenticated:
+    if not has_request_context() or not current_user.is_authenticated:
         return []
     entries = sorted(app.extensions.get("homefinder.nav", []), key=lambda i: (i.order, i.text))
     return [

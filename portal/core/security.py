@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, has_request_context, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 csrf = CSRFProtect()
@@ -54,7 +54,7 @@ def error_page(code: int, message: str | None = None):
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.after_request(_headers)
-    app.context_processor(lambda: {"cspNonce": _nonce()})
+    app.context_processor(lambda: {"cspNonce": _nonce()} if has_request_context() else {})
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):

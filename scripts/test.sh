@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Start throwaway services, run the whole suite, stop the services even on failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/services.sh start || { echo "could not start PostgreSQL/Redis" >&2; exit 1; }
+trap 'scripts/services.sh stop' EXIT
+# shellcheck disable=SC1091
+. .services/env
+export PYTHONDONTWRITEBYTECODE=1
+.venv/bin/python -m pytest "$@"
+status=$?
+if [ "$status" = "5" ]; then echo "pytest collected no tests" >&2; fi
+exit "$status"

@@ -1,0 +1,129 @@
+"""Every route declares who may use it; this walks app.url_map and tries each role on each route."""
+from __future__ import annotations
+
+import pytest
+from werkzeug.routing import Rule as UrlRule
+
+from portal.core import db
+from portal.core.access import rule_for
+from portal.core.mail import notify
+from portal.core.models import ROLES, ROLES_FOR_KIND
+from tests import factories
+from tests.conftest import csrf_from, make_app, sign_in
+
+STATIC = {"static", "assets", "govuk_dist"}
+MISSING_ID = 987654321
+
+
+def _routes(app) -> list[UrlRule]:
+    """Every route but static files; signing out comes last so the sweep keeps its session."""
+    return sorted((r for r in app.url_map.iter_rules() if r.endpoint not in STATIC),
+                  key=lambda r: (r.endpoint == "core.logout", r.rule))
+
+
+def _url(rule: UrlRule, value=MISSING_ID) -> str:
+    return rule.rule.replace("<int:", "<").split("<")[0] + "".join(
+        f"{value}" + part.split(">", 1)[1] for part in rule.rule.split("<")[1:]) if "<" in rule.rule else rule.rule
+
+
+def _methods(rule: UrlRule) -> list[str]:
+    return sorted(m for m in rule.methods if m not in {"HEAD", "OPTIONS"})
+
+
+def test_every_route_declares_an_access_rule(app):
+    missing = [r.endpoint for r in _routes(app) if rule_for(app, r.endpoint) is None]
+    assert not missing, f"routes without an access rule: {missing}"
+
+
+def _kind_for(role: str) -> str:
+    return next(kind for kind, roles in ROLES_FOR_KIND.items() if role in roles)
+
+
+@pytest.fixture
+def signed_in_as(app):
+    def login(role: str):
+        with app.app_context():
+            user = factories.user(role)
+            db.commit()
+            email = user.email
+        client = app.test_client()
+        assert sign_in(client, email, factories.PASSWORD).status_code == 302
+        token = csrf_from(client.get("/organisation/users" if role in ("provider_admin", "dps_manager",
+                                                                         "system_admin") else "/dashboard")
+                          .get_data(as_text=True))
+        return client, token
+    return login
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_each_role_gets_exactly_what_each_rule_says(app, signed_in_as, role):
+    client, token = signed_in_as(role)
+    for url_rule in _routes(app):
+        rule = rule_for(app, url_rule.endpoint)
+        if rule.public:
+            continue
+        for method in _methods(url_rule):
+            url = _url(url_rule)
+            response = client.open(url, method=method, data={"csrf_token": token})
+            where = f"{method} {url} as {role}"
+            if rule.roles and role not in rule.roles:
+                assert response.status_code == 403, where
+            elif rule.owner is not None:
+                assert response.status_code == 404, where  # an id that is not theirs (here: no such object)
+            else:
+                assert response.status_code < 500 and response.status_code != 403, where
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(app, client):
+    token = csrf_from(client.get("/sign-in").get_data(as_text=True))
+    for url_rule in _routes(app):
+        if rule_for(app, url_rule.endpoint).public:
+            continue
+        for method in _methods(url_rule):
+            response = client.open(_url(url_rule), method=method, data={"csrf_token": token})
+            assert response.status_code == 302 and "/sign-in" in response.headers["Location"], url_rule.rule
+
+
+# Another organisation's real objects, one factory per route that takes an owned id. A new route
+# with an owner check must add its case here, or test_every_owner_route_has_a_cross_organisation_case fails.
+def _other_inbox_message(app):
+    other = factories.user("provider_admin")
+    return notify(other, "password_reset", "user", other.id, link="http://localhost/x", minutes=60)
+
+
+def _other_colleague(app):
+    return factories.user("provider_staff")
+
+
+CROSS_ORG = {
+    "core.inbox_message": ("provider_admin", _other_inbox_message),
+    "core.remove_user": ("provider_admin", _other_colleague),
+}
+OPERATOR_ONLY = {"core.outbox_email", "core.retry_job"}  # system admins see every organisation's rows
+
+
+def test_every_owner_route_has_a_cross_organisation_case(app):
+    owned = {r.endpoint for r in _routes(app) if rule_for(app, r.endpoint).owner is not None}
+    assert owned - set(CROSS_ORG) - OPERATOR_ONLY == set()
+
+
+@pytest.mark.parametrize("endpoint", sorted(CROSS_ORG))
+def test_another_organisations_object_is_404(app, signed_in_as, endpoint):
+    role, make_other = CROSS_ORG[endpoint]
+    client, token = signed_in_as(role)
+    with app.app_context():
+        obj = make_other(app)
+        db.commit()
+        obj_id = obj.id
+    url_rule = next(r for r in _routes(app) if r.endpoint == endpoint)
+    for method in _methods(url_rule):
+        response = client.open(_url(url_rule, obj_id), method=method, data={"csrf_token": token})
+        assert response.status_code == 404, f"{method} {endpoint}"
+
+
+def test_a_route_without_a_rule_is_refused(database_url, tmp_path):
+    app = make_app(database_url, tmp_path)
+    app.add_url_rule("/forgotten", "forgotten", lambda: "secret")
+    assert "secret" not in app.test_client().get("/forgotten").get_data(as_text=True)
+    assert app.test_client().get("/forgotten").status_code == 403
+    app.extensions["homefinder.engine"].dispose()
