@@ -140,3 +140,15 @@ def submit(client, url: str, data: dict, *, page: str | None = None, **kwargs):
 
 def sign_in(client, email: str, password: str):
     return submit(client, "/sign-in", {"email": email, "password": password})
+
+
+# --- Playwright: Debian's Chromium (a browser download is impossible here) ------------------------
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"],
+    }

@@ -1,7 +1,9 @@
 """Documents behind one interface: a local directory (embedded default) or S3.
 
-Nothing is publicly addressable: downloads go through short-lived links — S3 presigned URLs, or
-for local storage a signed, expiring token checked by the /documents/download route.
+Nothing is publicly addressable. Pages and emails carry the app's own signed, expiring link to
+/documents/download/<token>; that route streams the file (local disk) or redirects to an S3
+presigned URL that lives for only a minute. Expiry is therefore enforced by the app for both
+backends (and again by S3 for the presigned URL).
 """
 from __future__ import annotations
 
@@ -29,13 +31,34 @@ class Storage(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
     def get(self, key: str) -> bytes: ...
     def delete(self, key: str) -> None: ...
-    def link(self, key: str, filename: str, content_type: str, seconds: int | None = None) -> str: ...
+    def link(self, key: str, filename: str, content_type: str) -> str: ...
+    def open_link(self, token: str, seconds: int) -> dict: ...
 
 
-class LocalStorage:
-    def __init__(self, root: str, secret: str):
-        self.root = Path(root)
+class _SignedLinks:
+    """The app's own expiring download links, shared by both backends."""
+
+    def __init__(self, secret: str):
         self.signer = URLSafeTimedSerializer(secret, salt="homefinder.document-link")
+
+    def link(self, key: str, filename: str, content_type: str) -> str:
+        token = self.signer.dumps({"k": check_key(key), "f": filename, "t": content_type})
+        return url_for("core.document_download", token=token)
+
+    def open_link(self, token: str, seconds: int) -> dict:
+        """Return {'k','f','t'} for a valid token; raise StorageError saying why not."""
+        try:
+            return self.signer.loads(token, max_age=seconds)
+        except SignatureExpired as exc:
+            raise StorageError("This download link has expired. Go back and open the document again.") from exc
+        except BadSignature as exc:
+            raise StorageError("This download link is not valid.") from exc
+
+
+class LocalStorage(_SignedLinks):
+    def __init__(self, root: str, secret: str):
+        super().__init__(secret)
+        self.root = Path(root)
 
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
@@ -56,24 +79,15 @@ class LocalStorage:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
-    def link(self, key: str, filename: str, content_type: str, seconds: int | None = None) -> str:
-        token = self.signer.dumps({"k": check_key(key), "f": filename, "t": content_type})
-        return url_for("core.document_download", token=token, _external=False)
-
-    def open_link(self, token: str, seconds: int) -> dict:
-        """Return {'k','f','t'} for a valid token; raise StorageError saying why not."""
-        try:
-            return self.signer.loads(token, max_age=seconds)
-        except SignatureExpired as exc:
-            raise StorageError("This download link has expired. Go back and open the document again.") from exc
-        except BadSignature as exc:
-            raise StorageError("This download link is not valid.") from exc
 
 
-class S3Storage:
-    def __init__(self, bucket: str, endpoint_url: str | None, region: str):
+class S3Storage(_SignedLinks):
+    PRESIGNED_SECONDS = 60
+
+    def __init__(self, bucket: str, endpoint_url: str | None, region: str, secret: str):
         import boto3
 
+        super().__init__(secret)
         self.bucket = bucket
         self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
 
@@ -90,7 +104,7 @@ class S3Storage:
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=check_key(key))
 
-    def link(self, key: str, filename: str, content_type: str, seconds: int | None = None) -> str:
+    def presigned_url(self, key: str, filename: str, content_type: str) -> str:
         safe = filename.replace('"', "")
         return self.client.generate_presigned_url(
             "get_object",
@@ -100,13 +114,14 @@ class S3Storage:
                 "ResponseContentDisposition": f'attachment; filename="{safe}"',
                 "ResponseContentType": content_type,
             },
-            ExpiresIn=seconds or current_app.config["DOCUMENT_LINK_SECONDS"],
+            ExpiresIn=self.PRESIGNED_SECONDS,
         )
 
 
 def init_app(app: Flask) -> None:
     if app.config["S3_BUCKET"]:
-        backend: Storage = S3Storage(app.config["S3_BUCKET"], app.config["S3_ENDPOINT_URL"], app.config["S3_REGION"])
+        backend: Storage = S3Storage(app.config["S3_BUCKET"], app.config["S3_ENDPOINT_URL"], app.config["S3_REGION"],
+                                       app.config["SECRET_KEY"])
     else:
         backend = LocalStorage(app.config["DOCUMENTS_DIR"], app.config["SECRET_KEY"])
     app.extensions["homefinder.storage"] = backend

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
@@ -13,7 +13,7 @@ from portal.core.access import allow, owned, public, signed_in
 from portal.core.auth import TokenError, authenticate, limiter, login_key, read_token
 from portal.core.forms import ForgotPasswordForm, InviteUserForm, LoginForm, SetPasswordForm
 from portal.core.models import ROLES, ROLES_FOR_KIND, EmailMessage, InboxMessage, JobRun, User
-from portal.core.storage import LocalStorage, StorageError, storage
+from portal.core.storage import S3Storage, StorageError, storage
 
 bp = Blueprint("core", __name__)
 PAGE_SIZE = 50
@@ -222,12 +222,12 @@ def retry_job(run_id: int):
 @bp.get("/documents/download/<token>")
 @public
 def document_download(token: str):
-    """Local storage only: the signed, expiring token is the permission (like an S3 presigned URL)."""
+    """The signed, expiring token is the permission, like an S3 presigned URL (which S3 gets)."""
     backend = storage()
-    if not isinstance(backend, LocalStorage):
-        abort(404)
     try:
         info = backend.open_link(token, current_app.config["DOCUMENT_LINK_SECONDS"])
+        if isinstance(backend, S3Storage):
+            return redirect(backend.presigned_url(info["k"], info["f"], info["t"]))
         data = backend.get(info["k"])
     except StorageError as exc:
         return render_template("portal/link_problem.html", message=str(exc), title="Download a document"), 410
