@@ -27,6 +27,13 @@ def require_env(name: str) -> str:
     return value
 
 
+def _drop_database(server_url: str, url: str) -> None:
+    admin = create_engine(server_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def _create_database(server_url: str, name: str) -> str:
     url = make_url(server_url.replace("postgresql://", "postgresql+psycopg://", 1))
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
@@ -38,26 +45,24 @@ def _create_database(server_url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_server_url() -> str:
-    return require_env("TEST_DATABASE_URL")
-
-
-@pytest.fixture(scope="session")
 def redis_url() -> str:
     return require_env("TEST_REDIS_URL")
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory, pg_server_url_or_none) -> str:
+def database_url(tmp_path_factory, pg_server_url_or_none):
     """One migrated database for the session; tables are emptied after each test."""
     from alembic import command
 
     if pg_server_url_or_none:
-        url = _create_database(pg_server_url_or_none, "homefinder_test")
+        # One database per pytest process, so parallel runs on one server never collide.
+        url = _create_database(pg_server_url_or_none, f"homefinder_test_{os.getpid()}")
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     command.upgrade(alembic_config(url), "head")
-    return url
+    yield url
+    if pg_server_url_or_none:
+        _drop_database(pg_server_url_or_none, url)
 
 
 @pytest.fixture(scope="session")
@@ -108,7 +113,17 @@ def app(database_url, tmp_path):
         limiter.reset()
     yield application
     application.extensions["homefinder.engine"].dispose()
-    _empty_tables(create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1)))
+
+
+@pytest.fixture(autouse=True)
+def _empty_database_after_test(request):
+    """Every test that touched the database leaves it empty for the next (reference data stays)."""
+    yield
+    if "database_url" in request.fixturenames:
+        url = request.getfixturevalue("database_url")
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        _empty_tables(engine)
+        engine.dispose()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The schema exists only through Alembic migrations: one head, no drift, and each step reversible."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def fresh_url(request, tmp_path, pg_server_url_or_none):
         return f"sqlite:///{tmp_path / 'm.db'}"
     if not pg_server_url_or_none:
         pytest.fail("TEST_DATABASE_URL is needed for the PostgreSQL migration test; run `make test`")
-    return _create_database(pg_server_url_or_none, "homefinder_migrations")
+    return _create_database(pg_server_url_or_none, f"homefinder_migrations_{os.getpid()}")
 
 
 def _diff(url: str) -> list:
