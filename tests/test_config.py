@@ -74,3 +74,13 @@ def test_assets_served_locally(client):
     assert client.get("/govuk/govuk-frontend.min.js").status_code == 200
     assert client.get("/assets/images/favicon.svg").status_code == 200
     assert client.get("/govuk/package.json").status_code == 404
+
+
+def test_a_fresh_checkout_creates_its_instance_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOMEFINDER_ENV", "development")
+    monkeypatch.setenv("HOMEFINDER_INSTANCE", str(tmp_path / "new" / "instance"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app()
+    with app.extensions["homefinder.engine"].connect():
+        pass
+    assert (tmp_path / "new" / "instance" / "homefinder.db").exists()
