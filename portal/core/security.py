@@ -5,6 +5,7 @@ import secrets
 
 from flask import Flask, g, has_request_context, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 csrf = CSRFProtect()
 
@@ -51,7 +52,25 @@ def error_page(code: int, message: str | None = None):
     return render_template("error.html", title=title, body=message or body, code=code), code
 
 
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:…>` ids outside PostgreSQL's integer range simply do not match (404), never a 500."""
+
+    def __init__(self, url_map, fixed_digits=0, min=1, max=2**31 - 1, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def _refuse_nul_bytes():
+    """PostgreSQL text cannot hold NUL; no legitimate form or query value contains one."""
+    values = list(request.args.values()) + (list(request.form.values()) if request.method == "POST" else [])
+    if any("\x00" in v for v in values):
+        return error_page(400, "Your request contained characters that are not allowed. Go back, remove them and "
+                               "try again.")
+    return None
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseIntConverter
+    app.before_request(_refuse_nul_bytes)
     csrf.init_app(app)
     app.after_request(_headers)
     app.context_processor(lambda: {"cspNonce": _nonce()} if has_request_context() else {})
