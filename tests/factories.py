@@ -6,7 +6,7 @@ import itertools
 from portal.core import db
 from portal.core.auth import create_user
 from portal.core.models import Organisation, User
-from portal.models import Setting
+from portal.models import Setting, Vacancy
 
 PASSWORD = "correct horse battery staple"
 _seq = itertools.count(1)
@@ -36,6 +36,15 @@ def setting(provider: Organisation, **fields) -> Setting:
                   postcode="SE6 4RU", district="SE6", overall_effectiveness="Good")
     values.update(fields)
     obj = Setting(provider=provider, **values)
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+def vacancy(setting: Setting, **fields) -> Vacancy:
+    values = dict(places_free=1)
+    values.update(fields)
+    obj = Vacancy(setting=setting, **values)
     db.session.add(obj)
     db.session.flush()
     return obj
