@@ -5,15 +5,24 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from portal import cli, views
+    from portal import cli, jobs, settings_views, views  # noqa: F401 - importing portal.jobs registers them
     from portal.core import navigation, views as core_views
 
     app.register_blueprint(core_views.bp)
     app.register_blueprint(views.bp)
+    app.register_blueprint(settings_views.bp)
     cli.register(app)
     navigation.init_app(app)
     navigation.add(app, "Home", "portal.dashboard", order=0)
+    navigation.add(app, "Homes", "settings.settings", "provider_admin", "provider_staff", order=10)
+    navigation.add(app, "Vacancies", "settings.vacancies", "provider_admin", "provider_staff", order=11)
     navigation.add(app, "Users", "core.users", "provider_admin", "dps_manager", "system_admin", order=80)
     navigation.add(app, "Outbox", "core.outbox", "system_admin", order=85)
     navigation.add(app, "Jobs", "core.jobs", "system_admin", order=86)
     navigation.add(app, "Inbox", "core.inbox", order=90)
+
+    from portal import ofsted_cli, ofsted_views
+
+    app.register_blueprint(ofsted_views.bp)
+    ofsted_cli.register(app)
+    navigation.add(app, "Ofsted imports", "ofsted.imports", "dps_manager", order=30)

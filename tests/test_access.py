@@ -95,9 +95,29 @@ def _other_colleague(app):
     return factories.user("provider_staff")
 
 
+def _other_councils_ofsted_import(app):
+    from portal.ofsted import create_import
+
+    return create_import(b"URN,Registration status\r\n", "other.csv", uploaded_by=factories.user("dps_manager"))
+
+
+def _other_setting(app):
+    return factories.setting(factories.organisation("provider"))
+
+
+def _other_setting_with_vacancy(app):
+    return factories.vacancy(factories.setting(factories.organisation("provider"))).setting
+
+
 CROSS_ORG = {
     "core.inbox_message": ("provider_admin", _other_inbox_message),
     "core.remove_user": ("provider_admin", _other_colleague),
+    "settings.setting": ("provider_staff", _other_setting),
+    "settings.edit": ("provider_admin", _other_setting),
+    "settings.close": ("provider_admin", _other_setting),
+    "settings.vacancy": ("provider_staff", _other_setting_with_vacancy),
+    "settings.confirm": ("provider_staff", _other_setting_with_vacancy),
+    "ofsted.imports_detail": ("dps_manager", _other_councils_ofsted_import),
 }
 OPERATOR_ONLY = {"core.outbox_email", "core.retry_job"}  # system admins see every organisation's rows
 

@@ -1,0 +1,78 @@
+"""Ofsted import pages for the DPS manager: upload, progress and report, past imports."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput
+from wtforms import SubmitField
+from wtforms.validators import ValidationError
+
+from portal.core import db
+from portal.core.access import allow, owned
+from portal.core.jobs import enqueue
+from portal.ofsted import FIELD_LABELS, MAX_BYTES, create_import, imports_for, long_date, own_import, run_import
+
+bp = Blueprint("ofsted", __name__, url_prefix="/dps/ofsted-imports")
+SHOW_AT_MOST = 1000  # rows per list on the page; the command line prints everything
+
+
+def _csv_file(form, field):
+    upload = field.data
+    if upload is None or not getattr(upload, "filename", ""):
+        raise ValidationError("Select a CSV file")
+    if not upload.filename.lower().endswith(".csv"):
+        raise ValidationError("The selected file must be a CSV")
+    data = upload.stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise ValidationError("The selected file must be smaller than 10MB")
+    if not data.strip():
+        raise ValidationError("The selected file is empty")
+    if data.startswith(b"PK\x03\x04"):
+        raise ValidationError("The selected file must be a CSV, not an Excel workbook: save it as CSV and try again")
+    form.file_bytes = data
+
+
+class OfstedUploadForm(FlaskForm):
+    file = FileField("Upload a file", widget=GovFileInput(), validators=[_csv_file])
+    submit = SubmitField("Upload and import", widget=GovSubmitInput())
+
+
+def _show(field: str, value) -> str:
+    if value is None or value == "":
+        return "None"
+    if field == "inspection_date":
+        return long_date(date.fromisoformat(value))
+    if field == "registration_status":
+        return str(value).capitalize()
+    return str(value)
+
+
+@bp.get("")
+@allow("dps_manager")
+def imports():
+    return render_template("portal/ofsted_imports.html", imports=imports_for(current_user))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow("dps_manager")
+def imports_new():
+    form = OfstedUploadForm()
+    if form.validate_on_submit():
+        imp = create_import(form.file_bytes, form.file.data.filename, uploaded_by=current_user)
+        enqueue(run_import, imp.id, key=f"ofsted-import:{imp.id}")
+        db.commit()
+        return redirect(url_for("ofsted.imports_detail", import_id=imp.id))
+    return render_template("portal/ofsted_import_new.html", form=form), (200 if not form.errors else 400)
+
+
+@bp.get("/<int:import_id>")
+@allow("dps_manager", owner=own_import)
+def imports_detail(import_id: int):
+    imp = owned()
+    db.session.refresh(imp)
+    return render_template("portal/ofsted_import.html", imp=imp, report=imp.report or {}, labels=FIELD_LABELS,
+                           show=_show, limit=SHOW_AT_MOST)
