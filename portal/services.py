@@ -201,13 +201,18 @@ def confirm_vacancy(actor: User, setting: Setting, expected_version: int | None)
     if setting.vacancy is None:
         raise ServiceError(f"Record the vacancy for {setting.name} before confirming it")
     _check_version(setting, expected_version)
+    _stamp_confirmed(actor, setting)
+    _flush_vacancies([setting])
+
+
+def _stamp_confirmed(actor: User, setting: Setting) -> None:
+    """'No change': refresh confirmed_at, keep the history and audit it."""
     v = setting.vacancy
     before = v.confirmed_at.isoformat()
     v.confirmed_at = utcnow()
     _history(actor, setting, "confirmed")
     record("vacancy.confirmed", "setting", setting.id, before={"confirmed_at": before},
            after={"confirmed_at": v.confirmed_at.isoformat()}, actor=actor)
-    _flush_vacancies([setting])
 
 
 def bulk_update_vacancies(actor: User, rows: list[tuple[Setting, VacancyInput | None]]) -> dict[str, int]:
@@ -239,12 +244,7 @@ def confirm_all(actor: User, versions: dict[int, int | None], settings: list[Set
         _check_version(setting, versions[setting.id])  # also refuses one deleted or created since
         if setting.vacancy is None:
             continue
-        v = setting.vacancy
-        before = v.confirmed_at.isoformat()
-        v.confirmed_at = utcnow()
-        _history(actor, setting, "confirmed")
-        record("vacancy.confirmed", "setting", setting.id, before={"confirmed_at": before},
-               after={"confirmed_at": v.confirmed_at.isoformat()}, actor=actor)
+        _stamp_confirmed(actor, setting)
         confirmed += 1
     if confirmed:
         _flush_vacancies(settings)

@@ -37,3 +37,10 @@ def assert_accessible(page) -> None:
         for v in result["violations"]
     ]
     assert violations == [], f"axe-core violations on {page.url}:\n{json.dumps(violations, indent=2)}"
+
+
+def sign_in_browser(page, base_url: str, email: str, password: str) -> None:
+    page.goto(base_url + "/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()

@@ -167,3 +167,12 @@ def browser_type_launch_args(browser_type_launch_args):
         "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"],
     }
+
+
+@pytest.fixture
+def live(app):
+    """The app served on a loopback port for Playwright."""
+    from tests.browser import LiveServer
+
+    with LiveServer(app) as server:
+        yield server

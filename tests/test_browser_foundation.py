@@ -9,15 +9,9 @@ from playwright.sync_api import expect
 from portal.core import db
 from portal.core.mail import notify
 from tests import factories
-from tests.browser import LiveServer, assert_accessible
+from tests.browser import assert_accessible, sign_in_browser
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live(app):
-    with LiveServer(app) as server:
-        yield server
 
 
 def test_provider_signs_in_reads_inbox_and_signs_out(app, live, page):
@@ -66,10 +60,7 @@ def test_system_admin_pages_are_accessible(app, live, page):
         db.commit()
         notify(admin, "password_reset", "user", admin.id, link=f"{live.url}/x", minutes=60)
         db.commit()
-    page.goto(live.url + "/sign-in")
-    page.get_by_label("Email address").fill("ops@homefinder.example")
-    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_browser(page, live.url, "ops@homefinder.example", factories.PASSWORD)
     for path, heading in [("/admin/outbox", "Outbox"), ("/admin/jobs", "Background jobs"),
                           ("/organisation/users", "Users"), ("/organisation/users/invite", "Invite a user")]:
         page.goto(live.url + path)

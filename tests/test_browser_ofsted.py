@@ -9,16 +9,10 @@ from playwright.sync_api import expect
 
 from portal.core import db
 from tests import factories
-from tests.browser import LiveServer, assert_accessible
+from tests.browser import assert_accessible, sign_in_browser
 from tests.factories_ofsted import make_ofsted_csv, ofsted_row
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live(app):
-    with LiveServer(app) as server:
-        yield server
 
 
 def test_dps_manager_uploads_an_ofsted_csv_and_sees_the_report(app, live, page):
@@ -37,10 +31,7 @@ def test_dps_manager_uploads_an_ofsted_csv_and_sees_the_report(app, live, page):
         ofsted_row(4, urn="SC100001"),
     ], bom=True)
 
-    page.goto(live.url + "/sign-in")
-    page.get_by_label("Email address").fill("sarah@lewisham.example")
-    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_browser(page, live.url, "sarah@lewisham.example", factories.PASSWORD)
     page.get_by_role("link", name="Ofsted imports").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ofsted imports")
     assert_accessible(page)

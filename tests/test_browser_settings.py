@@ -7,15 +7,9 @@ from playwright.sync_api import expect
 
 from portal.core import db
 from tests import factories
-from tests.browser import LiveServer, assert_accessible
+from tests.browser import assert_accessible, sign_in_browser
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live(app):
-    with LiveServer(app) as server:
-        yield server
 
 
 def test_provider_admin_adds_a_home_and_keeps_its_vacancy_current(app, live, page):
@@ -23,10 +17,7 @@ def test_provider_admin_adds_a_home_and_keeps_its_vacancy_current(app, live, pag
         factories.user("provider_admin", email="priya@oakfield.example", name="Priya Shah")
         db.commit()
 
-    page.goto(live.url + "/sign-in")
-    page.get_by_label("Email address").fill("priya@oakfield.example")
-    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_browser(page, live.url, "priya@oakfield.example", factories.PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Priya Shah")
     assert_accessible(page)
 
