@@ -157,6 +157,20 @@ def sign_in(client, email: str, password: str):
     return submit(client, "/sign-in", {"email": email, "password": password})
 
 
+def signed_in_client(app, role: str, **user_fields):
+    """A test client signed in as a new user holding `role` (in a new organisation of the right kind)."""
+    from portal.core import db
+    from tests import factories
+
+    with app.app_context():
+        user = factories.user(role, **user_fields)
+        db.commit()
+        email = user.email
+    client = app.test_client()
+    assert sign_in(client, email, factories.PASSWORD).status_code == 302
+    return client
+
+
 # --- Playwright: Debian's Chromium (a browser download is impossible here) ------------------------
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from portal.core.access import rule_for
 from portal.core.mail import notify
 from portal.core.models import ROLES, ROLES_FOR_KIND
 from tests import factories
-from tests.conftest import csrf_from, make_app, sign_in
+from tests.conftest import csrf_from, make_app, signed_in_client
 
 STATIC = {"static", "assets", "govuk_dist"}
 MISSING_ID = 987654321
@@ -42,12 +42,7 @@ def _kind_for(role: str) -> str:
 @pytest.fixture
 def signed_in_as(app):
     def login(role: str):
-        with app.app_context():
-            user = factories.user(role)
-            db.commit()
-            email = user.email
-        client = app.test_client()
-        assert sign_in(client, email, factories.PASSWORD).status_code == 302
+        client = signed_in_client(app, role)
         token = csrf_from(client.get("/organisation/users" if role in ("provider_admin", "dps_manager",
                                                                          "system_admin") else "/dashboard")
                           .get_data(as_text=True))

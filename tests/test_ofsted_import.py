@@ -15,7 +15,7 @@ from portal.core.jobs import enqueue, execute_job
 from portal.core.models import ROLES, AuditEvent, EmailMessage, InboxMessage, JobRun, User
 from portal.models import OfstedImport, Setting
 from tests import factories
-from tests.conftest import csrf_from, sign_in
+from tests.conftest import csrf_from, signed_in_client
 from tests.factories_ofsted import make_ofsted_csv, ofsted_row
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "ofsted_sample.csv"
@@ -225,16 +225,6 @@ def test_the_demo_sample_matches_the_seed_and_imports(app, ctx):
 
 # --- Pages -------------------------------------------------------------------------------------
 
-def _signed_in(app, role: str):
-    with app.app_context():
-        user = factories.user(role)
-        db.commit()
-        email = user.email
-    client = app.test_client()
-    assert sign_in(client, email, factories.PASSWORD).status_code == 302
-    return client
-
-
 def _upload(client, data: bytes, filename: str = "ofsted.csv"):
     token = csrf_from(client.get("/dps/ofsted-imports/new").get_data(as_text=True))
     return client.post("/dps/ofsted-imports/new", data={"csrf_token": token, "file": (io.BytesIO(data), filename)},
@@ -243,7 +233,7 @@ def _upload(client, data: bytes, filename: str = "ofsted.csv"):
 
 @pytest.mark.parametrize("role", sorted(set(ROLES) - {"dps_manager"}))
 def test_only_dps_managers_may_use_the_import_pages(app, role):
-    client = _signed_in(app, role)
+    client = signed_in_client(app, role)
     for url in ("/dps/ofsted-imports", "/dps/ofsted-imports/new", "/dps/ofsted-imports/1"):
         assert client.get(url).status_code == 403, url
     assert client.post("/dps/ofsted-imports/new").status_code in (400, 403)
@@ -253,7 +243,7 @@ def test_dps_manager_uploads_and_sees_the_report(app, market):
     oak, elm = market["oak"], market["elm"]
     data = make_ofsted_csv([row(oak, overall_effectiveness="Inadequate"), row(elm, 2, places="lots"),
                             ofsted_row(9, urn="SC999999"), row(oak, 4)])
-    client = _signed_in(app, "dps_manager")
+    client = signed_in_client(app, "dps_manager")
     response = _upload(client, data, "Ofsted March.CSV")
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -267,7 +257,7 @@ def test_dps_manager_uploads_and_sees_the_report(app, market):
 
 
 def test_a_failed_import_shows_its_message(app, market):
-    client = _signed_in(app, "dps_manager")
+    client = signed_in_client(app, "dps_manager")
     response = _upload(client, make_ofsted_csv([{"Name": "A", "Places": "3", "Registration status": "Active"}]))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "The file could not be imported" in page and "The file has no &#34;URN&#34; column" in page
@@ -277,7 +267,7 @@ def test_a_running_import_shows_a_progress_bar_and_its_script(app, market):
     imp = ofsted.create_import(b"URN,Registration status\r\n", "big.csv", uploaded_by=None)
     imp.status, imp.total_rows, imp.processed_rows = "running", 10000, 2500
     db.commit()
-    page = _signed_in(app, "dps_manager").get(f"/dps/ofsted-imports/{imp.id}").get_data(as_text=True)
+    page = signed_in_client(app, "dps_manager").get(f"/dps/ofsted-imports/{imp.id}").get_data(as_text=True)
     assert '<progress class="hf-progress"' in page and 'max="10000" value="2500"' in page
     assert "2500 of 10000 rows" in page and "ofsted-import.js" in page and "http-equiv" not in page
 
@@ -290,7 +280,7 @@ def test_a_running_import_shows_a_progress_bar_and_its_script(app, market):
     (b"URN,Places\r\n" + b"x" * (10 * 1024 * 1024), "ofsted.csv", "The selected file must be smaller than 10MB"),
 ])
 def test_upload_errors(app, data, filename, message):
-    client = _signed_in(app, "dps_manager")
+    client = signed_in_client(app, "dps_manager")
     if data is None:
         token = csrf_from(client.get("/dps/ofsted-imports/new").get_data(as_text=True))
         response = client.post("/dps/ofsted-imports/new", data={"csrf_token": token},

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 
-from portal.core import auth, db, jobs
+from portal.core import auth, jobs
 from portal.core.audit import record
 from portal.core.db import utcnow
 from portal.core.mail import queue_email
