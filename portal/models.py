@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, CheckConstraint, Column, Date, ForeignKey, Index, String, Table, Text,
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import Base, UTCDateTime, utcnow
@@ -197,3 +198,111 @@ class OfstedImport(Base):
     @property
     def finished(self) -> bool:
         return self.status in ("completed", "failed")
+
+
+class ReferralPreference(Base):
+    """What a provider wants to be sent: lots, ages, needs (empty need list: any need)."""
+
+    __tablename__ = "referral_preference"
+    __table_args__ = (CheckConstraint("min_age >= 0 AND max_age <= 25 AND min_age <= max_age", name="ages"),)
+
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
+    lot_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    min_age: Mapped[int] = mapped_column(default=0)
+    max_age: Mapped[int] = mapped_column(default=17)
+    need_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+DOCUMENT_KINDS = {
+    "public_liability": "Public liability insurance",
+    "employers_liability": "Employer's liability insurance",
+    "professional_indemnity": "Professional indemnity insurance",
+    "safeguarding_policy": "Safeguarding policy",
+    "whistleblowing_policy": "Whistleblowing policy",
+    "statement_of_purpose": "Statement of purpose",
+}
+INSURANCE_KINDS = ("public_liability", "employers_liability", "professional_indemnity")
+DOCUMENT_STATUSES = ("current", "superseded", "deleted")
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+
+
+class Document(Base):
+    """A file behind the storage interface; insurance carries its cover and expiry date."""
+
+    __tablename__ = "document"
+    __table_args__ = (
+        CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),
+        CheckConstraint(_in("status", DOCUMENT_STATUSES), name="status"),
+        CheckConstraint(f"size_bytes > 0 AND size_bytes <= {MAX_DOCUMENT_BYTES}", name="size"),
+        CheckConstraint("cover_amount_pence IS NULL OR cover_amount_pence > 0", name="cover"),
+        Index("ix_document_organisation_kind", "organisation_id", "kind"),
+        Index("ix_document_expires_on", "expires_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    setting_id: Mapped[int | None] = mapped_column(ForeignKey("setting.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column()
+    storage_key: Mapped[str] = mapped_column(String(255), unique=True)
+    cover_amount_pence: Mapped[int | None] = mapped_column(BigInteger)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="current")
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    setting: Mapped[Setting | None] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return DOCUMENT_KINDS[self.kind]
+
+
+APPLICATION_STATUSES = ("draft", "submitted", "clarification_requested", "admitted", "rejected", "suspended",
+                        "withdrawn")
+IN_PROGRESS = ("draft", "submitted", "clarification_requested")
+
+dps_application_lot = Table(
+    "dps_application_lot",
+    Base.metadata,
+    Column("application_id", ForeignKey("dps_application.id", ondelete="CASCADE"), primary_key=True),
+    Column("lot_id", ForeignKey("lot.id"), primary_key=True),
+)
+
+
+class DpsApplication(Base):
+    """A provider's application to join lots of a DPS; its status is the admission lifecycle."""
+
+    __tablename__ = "dps_application"
+    __table_args__ = (
+        CheckConstraint(_in("status", APPLICATION_STATUSES), name="status"),
+        CheckConstraint("status = 'draft' OR submitted_at IS NOT NULL", name="submitted"),
+        CheckConstraint("extension_reason IS NOT NULL OR NOT extended", name="extension_reason"),
+        # One application in progress per provider per DPS (admitted ones may later apply for more lots).
+        Index("uq_dps_application_in_progress", "dps_id", "provider_id", unique=True,
+              postgresql_where=text("status IN ('draft', 'submitted', 'clarification_requested')"),
+              sqlite_where=text("status IN ('draft', 'submitted', 'clarification_requested')")),
+        Index("ix_dps_application_status_due", "status", "decision_due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dps_id: Mapped[int] = mapped_column(ForeignKey("dps.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    status: Mapped[str] = mapped_column(String(30), default="draft")
+    questionnaire: Mapped[dict] = mapped_column(JSON, default=dict)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_due_on: Mapped[date | None] = mapped_column(Date)
+    extended: Mapped[bool] = mapped_column(default=False)
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    clarification_request: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    dps: Mapped[Dps] = relationship()
+    provider: Mapped[Organisation] = relationship()
+    lots: Mapped[list[Lot]] = relationship(secondary=dps_application_lot, order_by=Lot.id)

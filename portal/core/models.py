@@ -42,6 +42,13 @@ class Organisation(Base):
     # An in-house fostering service is a provider organisation run by a council.
     council_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Profile (providers sign up with these; councils may leave them empty).
+    companies_house_number: Mapped[str | None] = mapped_column(String(8), unique=True)
+    address: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(30))
 
     users: Mapped[list["User"]] = relationship(back_populates="organisation")
 
