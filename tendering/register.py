@@ -5,5 +5,6 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """The tendering package adds no routes, commands or jobs yet; its issue builds them."""
-    return None
+    from tendering import cli
+
+    cli.register(app)
