@@ -26,3 +26,23 @@ def register(app: Flask) -> None:
     app.register_blueprint(ofsted_views.bp)
     ofsted_cli.register(app)
     navigation.add(app, "Ofsted imports", "ofsted.imports", "dps_manager", order=30)
+
+    from portal import document_views, documents  # noqa: F401 - importing portal.documents registers its job
+
+    app.register_blueprint(document_views.bp)
+    navigation.add(app, "Documents", "documents.documents", "provider_admin", "provider_staff", order=20)
+
+    from portal import account_views
+
+    app.register_blueprint(account_views.bp)
+    navigation.add(app, "Organisation", "accounts.organisation", "provider_admin", "dps_manager", "system_admin",
+                   order=70)
+
+    from portal import admission_views, dps_views
+
+    app.register_blueprint(admission_views.bp)
+    app.register_blueprint(dps_views.bp)
+    navigation.add(app, "Applications", "applications.applications", "provider_admin", "provider_staff", order=30)
+    navigation.add(app, "DPS", "dps.overview", "dps_manager", order=25)
+    navigation.add(app, "Providers", "dps.providers", "dps_manager", order=26)
+    navigation.add(app, "Admissions", "dps.applications", "dps_manager", order=27)

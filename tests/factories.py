@@ -48,3 +48,101 @@ def vacancy(setting: Setting, **fields) -> Vacancy:
     db.session.add(obj)
     db.session.flush()
     return obj
+
+
+# --- documents (sample files are built in memory, typed by content) -------------------------------
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+JPEG_BYTES = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 56 + b"This program cannot be run in DOS mode."
+
+
+def docx_bytes(main_type: str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+               extra: dict[str, bytes] | None = None) -> bytes:
+    """A minimal Word document: a ZIP with [Content_Types].xml and word/document.xml."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Override PartName="/word/document.xml" ContentType="' + main_type + '"/></Types>'))
+        archive.writestr("word/document.xml", "<w:document/>")
+        for name, data in (extra or {}).items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def document(provider: Organisation, kind: str = "public_liability", **fields):
+    """A stored-looking document row (no file in storage) for the provider."""
+    import uuid
+    from datetime import date, timedelta
+
+    from portal.models import INSURANCE_KINDS, Document
+
+    insurance = kind in INSURANCE_KINDS
+    values = dict(organisation_id=provider.id, kind=kind, filename=f"{kind}.pdf", content_type="application/pdf",
+                  size_bytes=len(PDF_BYTES), storage_key=f"documents/{provider.id}/{uuid.uuid4().hex}.pdf",
+                  cover_amount_pence=500_000_000 if insurance else None,
+                  expires_on=date.today() + timedelta(days=200) if insurance else None, status="current")
+    values.update(fields)
+    obj = Document(**values)
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+# --- DPS applications (portal/admissions.py) --------------------------------------------------------
+
+COMPLETE_QUESTIONNAIRE = {
+    "organisation": {"legal_name": "Oakfield Care Ltd", "companies_house_number": "01234567",
+                     "address": "1 Acacia Road\nLondon", "postcode": "SE6 4RU", "contact_name": "Priya Shah",
+                     "contact_email": "priya@oakfield.example", "contact_phone": "020 7946 0000"},
+    "financial": {"turnover_band": "1m_to_5m", "accounts_up_to_date": "yes",
+                  "statement": "Profitable for five years with no borrowing."},
+    "insurance": {"covers": ["public_liability", "employers_liability", "professional_indemnity"]},
+    "safeguarding": {"lead_name": "Sam Lee, Registered Manager", "dbs_policy": "yes",
+                     "statement": "Every concern goes to the lead the same day."},
+    "exclusions": {"mandatory": "no", "discretionary": "no"},
+}
+
+
+def dps(*councils: Organisation, name: str | None = None):
+    """A DPS with the five standard lots, shared by these councils (a new council if none given)."""
+    from portal.models import LOT_KINDS, Dps, Lot
+
+    obj = Dps(name=name or f"DPS {next(_seq)}", councils=list(councils) or [organisation("council")])
+    db.session.add(obj)
+    for kind, (label, _kinds) in LOT_KINDS.items():
+        db.session.add(Lot(dps=obj, kind=kind, name=label))
+    db.session.flush()
+    return obj
+
+
+def application(dps_obj=None, provider: Organisation | None = None, status: str = "draft", *, lots=None,
+                complete: bool = True, submitted_at=None, **fields):
+    """A DPS application in any status (set directly, bypassing the lifecycle, to start a test there)."""
+    import copy
+    from datetime import datetime, timezone
+
+    from portal.models import DpsApplication
+    from portal.workdays import decision_due
+
+    dps_obj = dps_obj or dps()
+    provider = provider or organisation("provider")
+    if status != "draft" and submitted_at is None:
+        submitted_at = datetime.now(timezone.utc)
+    obj = DpsApplication(dps_id=dps_obj.id, provider_id=provider.id, status=status,
+                         lots=list(lots) if lots is not None else dps_obj.lots[:1],
+                         questionnaire=copy.deepcopy(COMPLETE_QUESTIONNAIRE) if complete else {},
+                         submitted_at=submitted_at,
+                         decision_due_on=decision_due(submitted_at, False) if submitted_at else None, **fields)
+    if status == "clarification_requested":
+        obj.clarification_request = "Send your latest accounts"
+        obj.questionnaire["clarifications"] = [{"question": "Send your latest accounts", "asked_at": "x",
+                                                "asked_by": "Manager"}]
+    db.session.add(obj)
+    db.session.flush()
+    return obj

@@ -114,6 +114,46 @@ CROSS_ORG = {
     "settings.confirm": ("provider_staff", _other_setting_with_vacancy),
     "ofsted.imports_detail": ("dps_manager", _other_councils_ofsted_import),
 }
+
+
+def _other_providers_document(app):
+    return factories.document(factories.organisation("provider"))
+
+
+CROSS_ORG.update({
+    "documents.documents_detail": ("provider_staff", _other_providers_document),
+    "documents.documents_download": ("provider_staff", _other_providers_document),
+    "documents.documents_remove": ("provider_admin", _other_providers_document),
+})
+
+
+def _other_providers_application(app):
+    return factories.application(status="admitted")
+
+
+def _other_dps_application(app):  # submitted to a DPS of another council
+    return factories.application(status="submitted")
+
+
+def _other_dps_lot(app):
+    return factories.dps().lots[0]
+
+
+def _other_dps_provider(app):
+    return factories.application(status="submitted").provider
+
+
+CROSS_ORG.update({
+    "applications.applications_detail": ("provider_staff", _other_providers_application),
+    "applications.applications_section": ("provider_admin", _other_providers_application),
+    "applications.applications_submit": ("provider_admin", _other_providers_application),
+    "applications.applications_resubmit": ("provider_admin", _other_providers_application),
+    "applications.applications_withdraw": ("provider_admin", _other_providers_application),
+    "dps.applications_detail": ("dps_manager", _other_dps_application),
+    "dps.applications_decide": ("dps_manager", _other_dps_application),
+    "dps.overview_rename_lot": ("dps_manager", _other_dps_lot),
+    "dps.providers_detail": ("dps_manager", _other_dps_provider),
+})
 OPERATOR_ONLY = {"core.outbox_email", "core.retry_job"}  # system admins see every organisation's rows
 
 

@@ -1,0 +1,186 @@
+"""DPS manager pages: the DPS and its lots, the admissions queue with its decision clock, one form per
+decision, and the providers list and detail. (/dps/ofsted-imports belongs to portal.ofsted_views.)"""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from portal import admissions, dps_services
+from portal.admission_forms import DECISION_FORMS, NewDpsForm, ProviderFilterForm, QueueFilterForm, RenameLotForm
+from portal.admissions import SECTIONS, STATUS_LABELS, STATUS_TAGS, AdmissionError
+from portal.core import db
+from portal.core.access import allow, owned
+from portal.core.models import User
+from portal.core.services import ServiceError
+from portal.models import RATINGS, SETTING_KINDS, DpsApplication
+
+bp = Blueprint("dps", __name__)
+MANAGER = "dps_manager"
+PAGE_SIZE = 25
+AWAITING = "awaiting"
+# Which decisions each status offers, in the order the page shows them.
+DECISIONS = {"submitted": ("admit", "reject", "clarify", "extend"), "clarification_requested": ("extend",),
+             "admitted": ("suspend", "withdraw"), "suspended": ("reinstate",)}
+DONE = {"admit": "{p} has been admitted to {d}.", "reject": "The application from {p} has been rejected.",
+        "clarify": "Your question has been sent to {p}.", "extend": "The decision period has been extended to {due}.",
+        "suspend": "{p} has been suspended from {d}.", "reinstate": "{p} has been reinstated to {d}.",
+        "withdraw": "{p} has been withdrawn from {d}."}
+
+
+def own_decision(user: User, application_id: int, decision: str) -> DpsApplication | None:
+    return dps_services.own_managed_application(user, application_id) if decision in DECISION_FORMS else None
+
+
+# --- the DPS and its lots ---------------------------------------------------------------------------
+
+@bp.get("/dps")
+@allow(MANAGER)
+def overview():
+    return render_template("portal/dps_overview.html", dpss=dps_services.dpss_for(current_user), kinds=SETTING_KINDS)
+
+
+@bp.route("/dps/new", methods=["GET", "POST"])
+@allow(MANAGER)
+def overview_new():
+    form = NewDpsForm()
+    if form.validate_on_submit():
+        try:
+            dps = dps_services.create_dps(current_user, form.name.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.name.errors = [str(exc)]
+        else:
+            db.commit()
+            flash(f"{dps.name} has been created with {len(dps.lots)} lots.", "success")
+            return redirect(url_for("dps.overview"))
+    return render_template("portal/dps_new.html", form=form), (200 if not form.errors else 400)
+
+
+@bp.route("/dps/lots/<int:lot_id>/rename", methods=["GET", "POST"])
+@allow(MANAGER, owner=dps_services.own_lot)
+def overview_rename_lot(lot_id: int):
+    lot = owned()
+    form = RenameLotForm(data={"name": lot.name}) if request.method == "GET" else RenameLotForm()
+    if form.validate_on_submit():
+        try:
+            dps_services.rename_lot(current_user, lot, form.name.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.name.errors = [str(exc)]
+        else:
+            db.commit()
+            flash(f"The lot has been renamed to {lot.name}.", "success")
+            return redirect(url_for("dps.overview"))
+    return render_template("portal/dps_lot_rename.html", form=form, lot=lot), (200 if not form.errors else 400)
+
+
+# --- admissions -------------------------------------------------------------------------------------
+
+@bp.get("/dps/applications")
+@allow(MANAGER)
+def applications():
+    form = QueueFilterForm(formdata=request.args)
+    form.status.choices = [SelectChoice(AWAITING, "Awaiting a decision")] + [
+        SelectChoice(s, STATUS_LABELS[s]) for s in dps_services.VISIBLE]
+    if not form.validate():
+        return render_template("portal/dps_applications.html", form=form, rows=[], labels=STATUS_LABELS,
+                               tags=STATUS_TAGS), 400
+    status = form.status.data or AWAITING
+    form.status.data = status
+    statuses = dps_services.AWAITING if status == AWAITING else (status,)
+    today = admissions.uk_today()
+    rows = [(a, dps_services.clock(a.decision_due_on, today) if a.status in dps_services.AWAITING else None)
+            for a in dps_services.queue(current_user, statuses)]
+    return render_template("portal/dps_applications.html", form=form, rows=rows, labels=STATUS_LABELS,
+                           tags=STATUS_TAGS, today=today)
+
+
+def _decision_page(application: DpsApplication, failed: tuple[str, object] | None = None):
+    forms = {name: DECISION_FORMS[name](prefix=name, formdata=None) for name in DECISIONS.get(application.status, ())
+             if not (name == "extend" and application.extended)}
+    if failed is not None:
+        forms[failed[0]] = failed[1]
+    today = admissions.uk_today()
+    return render_template(
+        "portal/dps_application.html", application=application, sections=SECTIONS, forms=forms,
+        form=failed[1] if failed else None, labels=STATUS_LABELS, tags=STATUS_TAGS,
+        show_answer=admissions.show_answer,
+        clock=dps_services.clock(application.decision_due_on, today)
+        if application.status in dps_services.AWAITING else None)
+
+
+@bp.get("/dps/applications/<int:application_id>")
+@allow(MANAGER, owner=dps_services.own_managed_application)
+def applications_detail(application_id: int):
+    return _decision_page(owned())
+
+
+def _apply(application: DpsApplication, decision: str, form) -> None:
+    if decision == "extend":
+        admissions.extend(application, current_user, form.reason.data)
+        return
+    to_status = {"admit": "admitted", "reject": "rejected", "clarify": "clarification_requested",
+                 "suspend": "suspended", "reinstate": "admitted", "withdraw": "withdrawn"}[decision]
+    reason = form.note.data if decision in ("admit", "reinstate") else form.reason.data
+    admissions.transition(application, to_status, current_user, reason=reason)
+
+
+@bp.post("/dps/applications/<int:application_id>/<decision>")
+@allow(MANAGER, owner=own_decision)
+def applications_decide(application_id: int, decision: str):
+    application = owned()
+    form = DECISION_FORMS[decision](prefix=decision)
+    if form.validate_on_submit():
+        try:
+            _apply(application, decision, form)
+        except AdmissionError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("dps.applications_detail", application_id=application_id))
+        db.commit()
+        due = application.decision_due_on.strftime("%-d %B %Y") if application.decision_due_on else ""
+        flash(DONE[decision].format(p=application.provider.name, d=application.dps.name, due=due), "success")
+        return redirect(url_for("dps.applications_detail", application_id=application.id))
+    return _decision_page(application, (decision, form)), 400
+
+
+# --- providers --------------------------------------------------------------------------------------
+
+def _provider_filters() -> ProviderFilterForm:
+    form = ProviderFilterForm(formdata=request.args)
+    any_ = [SelectChoice("", "Any")]
+    form.lot.choices = any_ + [SelectChoice(str(lot.id), lot.name) for lot in dps_services.lots_for(current_user)]
+    form.kind.choices = any_ + [SelectChoice(k, v) for k, v in SETTING_KINDS.items()]
+    form.rating.choices = any_ + [SelectChoice(r, r) for r in RATINGS] + [
+        SelectChoice(dps_services.NOT_INSPECTED, "Not yet inspected")]
+    form.compliance.choices = any_ + [SelectChoice("suspended", "Has a suspension"),
+                                      SelectChoice("clear", "No suspensions")]
+    form.area.choices = any_ + [SelectChoice(a, a) for a in dps_services.areas_for(current_user)]
+    return form
+
+
+@bp.get("/dps/providers")
+@allow(MANAGER)
+def providers():
+    form = _provider_filters()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    if not form.validate():
+        return render_template("portal/dps_providers.html", form=form, providers=[], total=0, page=1,
+                               page_size=PAGE_SIZE, filters={}), 400
+    filters = {k: form[k].data for k in ("lot", "kind", "rating", "compliance", "area") if form[k].data}
+    query = dps_services.provider_query(
+        current_user, lot_id=int(filters["lot"]) if "lot" in filters else None, kind=filters.get("kind"),
+        rating=filters.get("rating"), suspended=filters.get("compliance"), area=filters.get("area"))
+    rows, total = dps_services.page_of_providers(query, page, PAGE_SIZE)
+    return render_template("portal/dps_providers.html", form=form, providers=rows, total=total, page=page,
+                           page_size=PAGE_SIZE, filters=filters)
+
+
+@bp.get("/dps/providers/<int:provider_id>")
+@allow(MANAGER, owner=dps_services.own_provider)
+def providers_detail(provider_id: int):
+    provider = owned()
+    return render_template("portal/dps_provider.html", provider=provider,
+                           labels=STATUS_LABELS, tags=STATUS_TAGS,
+                           **dps_services.provider_summary(provider, current_user))
