@@ -77,10 +77,10 @@ def _empty_tables(engine) -> None:
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             # The audit trail is append-only for the application; only the test harness (a superuser
-            # tidying its own throwaway database) switches the guard off to start the next test clean.
-            conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
-            conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
-            conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
+            # tidying its own throwaway database) switches triggers off for this one transaction.
+            # DELETE on small tables is ~20 times faster than TRUNCATE's fixed per-table cost.
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            conn.exec_driver_sql("; ".join(f"DELETE FROM {name}" for name in names))
         else:
             conn.execute(text("PRAGMA foreign_keys=OFF"))
             for name in names:
@@ -99,6 +99,7 @@ def make_app(database_url: str, tmp_path: Path, **overrides):
         "REMEMBER_COOKIE_SECURE": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "BASE_URL": "http://localhost",
+        "PASSWORD_HASH_CHEAP": True,
     }
     config.update(overrides)
     return create_app(config)

@@ -84,3 +84,9 @@ def test_a_fresh_checkout_creates_its_instance_folder(monkeypatch, tmp_path):
     with app.extensions["homefinder.engine"].connect():
         pass
     assert (tmp_path / "new" / "instance" / "homefinder.db").exists()
+
+
+def test_cheap_password_hashing_is_refused_outside_tests(monkeypatch):
+    monkeypatch.setenv("HOMEFINDER_ENV", "development")
+    with pytest.raises(RuntimeError, match="PASSWORD_HASH_CHEAP"):
+        create_app({"PASSWORD_HASH_CHEAP": True})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from argon2 import PasswordHasher
+from argon2 import profiles as argon2_profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
@@ -140,6 +141,12 @@ def create_user(organisation: Organisation, email: str, name: str, roles: list[s
 
 
 def init_app(app: Flask) -> None:
+    global hasher
+    if app.config.get("PASSWORD_HASH_CHEAP"):
+        # Test suites only (refused elsewhere): thousands of factory users at production cost take minutes.
+        if app.config["HOMEFINDER_ENV"] != "test":
+            raise RuntimeError("PASSWORD_HASH_CHEAP is only allowed when HOMEFINDER_ENV=test")
+        hasher = PasswordHasher.from_parameters(argon2_profiles.CHEAPEST)
     login_manager.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "homefinder-limit")
