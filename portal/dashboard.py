@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from portal.core import db
 from portal.core.db import utcnow
 from portal.core.models import InboxMessage
-from portal.models import (DOCUMENT_KINDS, INSURANCE_KINDS, STALE_AFTER, DpsApplication, Document, Setting,
-                           Vacancy)
+from portal.documents import insurance_status
+from portal.models import DOCUMENT_KINDS, STALE_AFTER, DpsApplication, Setting, Vacancy
 
 EXPIRY_WARNING = timedelta(days=30)
 
@@ -41,21 +41,18 @@ def _vacancy_tasks(provider_id: int, now: datetime) -> list[Task]:
 
 
 def _insurance_tasks(provider_id: int, today: date) -> list[Task]:
-    current = {d.kind: d for d in db.session.scalars(
-        select(Document).where(Document.organisation_id == provider_id, Document.status == "current",
-                               Document.kind.in_(INSURANCE_KINDS)))}
     tasks = []
-    for kind in INSURANCE_KINDS:
-        doc, label = current.get(kind), DOCUMENT_KINDS[kind]
-        if doc is None:
-            tasks.append(Task("documents", f"Upload your {label.lower()} certificate", "Required to receive referrals.",
+    for kind, (state, doc) in insurance_status(provider_id, today).items():
+        label = DOCUMENT_KINDS[kind].lower()
+        if state == "missing":
+            tasks.append(Task("documents", f"Upload your {label} certificate", "Required to receive referrals.",
                               "attention"))
-        elif doc.expires_on is not None and doc.expires_on < today:
-            tasks.append(Task("documents", f"Renew your {label.lower()}",
-                              f"Expired on {doc.expires_on:%-d %B %Y}.", "attention", doc.id))
+        elif state == "expired":
+            tasks.append(Task("documents", f"Renew your {label}", f"Expired on {doc.expires_on:%-d %B %Y}.",
+                              "attention", doc.id))
         elif doc.expires_on is not None and doc.expires_on - today <= EXPIRY_WARNING:
-            tasks.append(Task("documents", f"Renew your {label.lower()}",
-                              f"Expires on {doc.expires_on:%-d %B %Y}.", "warning", doc.id))
+            tasks.append(Task("documents", f"Renew your {label}", f"Expires on {doc.expires_on:%-d %B %Y}.",
+                              "warning", doc.id))
     return tasks
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from portal.core import db
 from portal.core.access import public, signed_in
 from portal.core.models import InboxMessage
+from portal.dashboard import provider_tasks
 from portal.models import Setting, Vacancy
 
 bp = Blueprint("portal", __name__)
@@ -29,9 +30,11 @@ def dashboard():
     recent = db.session.scalars(
         select(InboxMessage).where(InboxMessage.user_id == current_user.id)
         .order_by(InboxMessage.created_at.desc(), InboxMessage.id.desc()).limit(5)).all()
-    settings = []
+    settings, tasks = [], []
     if current_user.organisation.is_provider:
+        tasks = provider_tasks(current_user.organisation_id, current_user.id)
         settings = db.session.scalars(
             select(Setting).where(Setting.provider_id == current_user.organisation_id, Setting.status == "open")
             .outerjoin(Vacancy).order_by(Setting.name)).all()
-    return render_template("portal/dashboard.html", unread=unread, recent=recent, settings=settings)
+    return render_template("portal/dashboard.html", unread=unread, recent=recent, settings=settings,
+                           tasks=tasks)

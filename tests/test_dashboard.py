@@ -61,3 +61,21 @@ def test_a_provider_with_nothing_to_do_sees_done_items(ctx):
     db.commit()
     tasks = provider_tasks(admin.organisation_id, admin.id)
     assert {t.status for t in tasks} == {"done"}
+
+
+def test_the_home_page_shows_the_task_list_with_links(app):
+    from tests.conftest import sign_in
+
+    with app.app_context():
+        admin = factories.user("provider_admin")
+        home = factories.setting(admin.organisation, name="Shut House", suspended=True,
+                                 suspended_reason="Ofsted registration cancelled")
+        db.commit()
+        email, home_id = admin.email, home.id
+    client = app.test_client()
+    sign_in(client, email, factories.PASSWORD)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "What needs your attention" in page
+    assert f'href="/settings/{home_id}"' in page and "Ofsted registration cancelled" in page
+    assert 'href="/documents"' in page and "Upload your public liability insurance certificate" in page
+    assert 'href="/vacancies"' in page and "Needs attention" in page
