@@ -14,6 +14,7 @@ from portal.core.auth import create_user, find_user
 from portal.core.db import utcnow
 from portal.core.models import Organisation
 from portal.geography import centroid
+from portal.seed_dps import seed_applications_and_documents
 from portal.models import LOT_KINDS, Dps, Lot, Need, Setting, Vacancy, VacancyHistory
 
 DEMO_PASSWORD = "homefinder-demo-2026"
@@ -124,7 +125,7 @@ def seed_market() -> None:
         short = council.name.split(" of ")[-1]
         inhouse = _org(f"{short} Council Fostering Service", "provider", council)
         _settings_for(rng, inhouse, "in_house_fostering", HOME_DISTRICTS[council.name], 1, needs, urns)
-    names = [f"{a} {b}" for a in NAME_A for b in NAME_B]
+    names = [f"{a} {b}" for a in NAME_A for b in NAME_B if f"{a} {b}" != "Oakfield Care"]  # the demo provider
     rng.shuffle(names)
     providers = [_org("Oakfield Care", "provider")] + [_org(n, "provider") for n in names[:56]]
     kinds = ["childrens_home"] * 6 + ["independent_fostering"] * 2 + ["supported_accommodation"] * 2 + [
@@ -136,6 +137,8 @@ def seed_market() -> None:
         counts[rng.choice(multi)] += 1
     for provider, kind, count in zip(providers, provider_kinds, counts):
         _settings_for(rng, provider, kind, all_districts, count, needs, urns)
+    inhouse_services = list(db.session.scalars(select(Organisation).where(Organisation.council_id.is_not(None))))
+    seed_applications_and_documents(rng, dps, providers + inhouse_services)
 
 
 def seed() -> list[tuple[str, str]]:

@@ -1,12 +1,14 @@
 """The demo market and the CLI commands `make demo` relies on."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from sqlalchemy import func, select
 
 from portal.core import db
 from portal.core.models import Organisation, User
 from portal.geography import centroid
-from portal.models import Dps, Setting, Vacancy
+from portal.models import APPLICATION_STATUSES, Document, Dps, DpsApplication, Setting, Vacancy
 from portal.seed import DEMO_PASSWORD, DEMO_USERS
 from tests.conftest import sign_in
 
@@ -36,6 +38,13 @@ def test_demo_seed_builds_a_consortium_market_and_is_idempotent(app):
         stale = [v for v in vacancies if v.is_stale()]
         assert 0 < len(stale) < len(vacancies)
         assert db.session.scalar(select(func.count()).select_from(User)) == len(DEMO_USERS)
+        statuses = set(db.session.scalars(select(DpsApplication.status)))
+        assert statuses == set(APPLICATION_STATUSES)
+        assert db.session.scalar(select(func.count()).where(DpsApplication.status == "submitted",
+                                                            DpsApplication.decision_due_on < date.today())) > 0
+        expiries = [d.expires_on for d in db.session.scalars(select(Document).where(Document.expires_on.is_not(None)))]
+        assert any(e < date.today() for e in expiries) and any(
+            date.today() <= e <= date.today() + timedelta(days=30) for e in expiries)
 
 
 def test_demo_logins_work(app):
@@ -44,6 +53,8 @@ def test_demo_logins_work(app):
     assert sign_in(client, DEMO_USERS[0][1], DEMO_PASSWORD).status_code == 302
     page = client.get("/dashboard").get_data(as_text=True)
     assert "Oakfield Care" in page and "Your homes and vacancies" in page and "Stale" in page
+    assert "What needs your attention" in page and "Finish your application" in page
+    assert "Renew your employer&#39;s liability insurance" in page
 
 
 def test_users_create_command(app):
