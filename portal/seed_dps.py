@@ -14,7 +14,7 @@ from portal.core import db
 from portal.core.db import utcnow
 from portal.core.models import Organisation
 from portal.core.storage import storage
-from portal.models import INSURANCE_KINDS, LOT_KINDS, Document, Dps, DpsApplication, Lot, Setting
+from portal.models import IN_PROGRESS, INSURANCE_KINDS, LOT_KINDS, Document, Dps, DpsApplication, Lot, Setting
 from portal.workdays import decision_due
 
 # A minimal, valid one-page PDF, so seeded documents open like real ones.
@@ -61,7 +61,7 @@ def _application(rng: random.Random, dps: Dps, org: Organisation, lots: list[Lot
     app = DpsApplication(dps=dps, provider=org, status=status, lots=lots, questionnaire=questionnaire(org))
     if status != "draft":
         # Overdue, due soon and comfortable clocks all appear on the DPS manager's queue.
-        submitted = now - timedelta(days=rng.choice([2, 5, 9, 13, 16] if status == "submitted" else [40, 120, 300]))
+        submitted = now - timedelta(days=rng.choice([2, 5, 9, 13, 16] if status in IN_PROGRESS else [40, 120, 300]))
         app.submitted_at, app.decision_due_on = submitted, decision_due(submitted, extended=False)
     if status == "clarification_requested":
         app.clarification_request = rng.choice(CLARIFICATIONS)
