@@ -1,0 +1,46 @@
+"""The officer's distribution list: every provider considered for a referral, invited or not, and why."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from sqlalchemy import select
+
+from portal.core import db
+from portal.core.access import allow, owned
+from portal.core.db import utcnow
+from portal.models import STALE_AFTER, Setting
+from tendering.distribution import existing_rows
+from tendering.models import Referral
+
+bp = Blueprint("distribution", __name__)
+
+
+def own_council_referral(user, referral_id: int, **_) -> Referral | None:
+    referral = db.session.get(Referral, referral_id)
+    return referral if referral is not None and referral.council_id == user.organisation_id else None
+
+
+def _vacancy_state(setting: Setting, now) -> str:
+    vacancy = setting.vacancy
+    if vacancy is None or vacancy.places_free <= 0:
+        return "No vacancy"
+    places = f"{vacancy.places_free} place{'s' if vacancy.places_free != 1 else ''} free"
+    return f"{places} (not confirmed for over {STALE_AFTER.days} days)" if now - vacancy.confirmed_at >= STALE_AFTER \
+        else places
+
+
+@bp.get("/referrals/<int:referral_id>/distribution")
+@allow("placements_officer", owner=own_council_referral)
+def distribution(referral_id: int):
+    referral = owned()
+    rows = existing_rows(referral)
+    setting_ids = [sid for row in rows for sid in row.setting_ids]
+    settings = {s.id: s for s in db.session.scalars(select(Setting).where(Setting.id.in_(setting_ids)))} \
+        if setting_ids else {}
+    now = utcnow()
+    homes = {row.provider_id: [(settings[sid].district, _vacancy_state(settings[sid], now))
+                               for sid in row.setting_ids if sid in settings] for row in rows}
+    invited = sum(1 for row in rows if row.invited)
+    declined = sum(1 for row in rows if row.declined_at is not None)
+    return render_template("tendering/distribution.html", referral=referral, rows=rows, homes=homes,
+                           counts={"considered": len(rows), "invited": invited, "not_invited": len(rows) - invited,
+                                   "declined": declined})
