@@ -8,3 +8,15 @@ def register(app: Flask) -> None:
     from tendering import cli
 
     cli.register(app)
+
+    from portal.core import navigation
+    from tendering import views as referral_views
+
+    app.register_blueprint(referral_views.bp)
+    navigation.add(app, "Referrals", "referrals.referrals", "placements_officer", order=15)
+
+    from tendering import distribution_views, invitation_views
+
+    app.register_blueprint(distribution_views.bp)
+    app.register_blueprint(invitation_views.bp)
+    navigation.add(app, "Referrals", "invitations.index", "provider_admin", "provider_staff", order=12)

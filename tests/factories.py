@@ -146,3 +146,48 @@ def application(dps_obj=None, provider: Organisation | None = None, status: str 
     db.session.add(obj)
     db.session.flush()
     return obj
+
+
+# --- referrals (tendering/) -------------------------------------------------------------------------
+
+def admitted(provider: Organisation, dps_obj, *lot_kinds: str):
+    """Admit the provider to these lots of the DPS (default: residential), bypassing the lifecycle."""
+    lots = [lot for lot in dps_obj.lots if lot.kind in (lot_kinds or ("residential",))]
+    return application(dps_obj, provider, status="admitted", lots=lots)
+
+
+def referral(council: Organisation | None = None, *, dps_obj=None, lot_kind: str = "residential",
+             status: str = "draft", needs: dict | None = None, **fields):
+    """A complete, clean referral ready to publish (no identifying text); status set directly.
+
+    needs: {need_code: (severity, essential)}; default one essential need, autism (high)."""
+    from datetime import date, timedelta
+
+    from portal.core.db import utcnow
+    from tendering.models import OUTCOMES, Referral, ReferralNeed
+
+    if dps_obj is None:
+        dps_obj = dps(council) if council is not None else dps()
+    council = council or dps_obj.councils[0]
+    lot = next(lot for lot in dps_obj.lots if lot.kind == lot_kind)
+    now = utcnow()
+    values = dict(
+        council_id=council.id, dps_id=dps_obj.id, lot_id=lot.id, status=status, age=15, sex="female",
+        legal_status="care_order", group_size=1, cultural_needs="Enjoys cooking food from her heritage",
+        religious_needs="None stated", language_needs="Speaks English", education_status="in_school",
+        education_notes="Doing well at maths", what_matters="I want to keep seeing my little brother every week",
+        preferred_district="SE6", max_distance_miles=20, avoid_districts=["E1"], emergency=False,
+        start_date=date.today() + timedelta(days=14), expected_duration="long_term",
+        response_deadline=now + timedelta(days=7), clarification_cutoff=now + timedelta(days=5),
+        case_reference="LCS-123456", budget_ceiling_pence=650_000, internal_notes="Internal: sibling contact plan",
+        published_at=None if status == "draft" else now,
+        **{f"outcome_{code}": f"Support to {label.lower()}" for code, label in OUTCOMES.items()})
+    values.update(fields)
+    obj = Referral(**values)
+    db.session.add(obj)
+    db.session.flush()
+    for code, (severity, essential) in (needs if needs is not None else {"autism": ("high", True)}).items():
+        db.session.add(ReferralNeed(referral_id=obj.id, need_code=code, severity=severity, essential=essential))
+    db.session.flush()
+    db.session.refresh(obj)
+    return obj
