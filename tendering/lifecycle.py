@@ -1,7 +1,8 @@
 """The referral lifecycle: one guarded function changes a referral's status (DESIGN.md, Lifecycle).
 
 draft → published → closed → quality_evaluated → price_evaluated → awarded → placed;
-published or closed → cancelled; any evaluation stage → no_suitable_proposal.
+published or closed → cancelled; any evaluation stage → no_suitable_proposal;
+no_suitable_proposal → placed only by recording a spot purchase (tendering.award.spot_purchase).
 """
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     "awarded": frozenset({"placed"}),
     "placed": frozenset(),
     "cancelled": frozenset(),
-    "no_suitable_proposal": frozenset(),
+    "no_suitable_proposal": frozenset({"placed"}),
 }
-TIMESTAMPS = {"published": "published_at", "closed": "closed_at", "cancelled": "cancelled_at"}
+TIMESTAMPS = {"published": "published_at", "closed": "closed_at", "cancelled": "cancelled_at",
+              "quality_evaluated": "quality_locked_at", "price_evaluated": "price_revealed_at",
+              "awarded": "awarded_at", "placed": "placed_at", "no_suitable_proposal": "ended_at"}
 
 
 class LifecycleError(Exception):

@@ -5,9 +5,11 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from tendering import cli
+    from tendering import cli, jobs  # noqa: F401 - importing tendering.jobs registers its scheduled jobs
+    from tendering.tabs import tabs_for
 
     cli.register(app)
+    app.jinja_env.globals["referral_tabs"] = lambda referral: tabs_for(referral, app.view_functions)
 
     from portal.core import navigation
     from tendering import views as referral_views

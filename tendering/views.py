@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.core import db
 from portal.core.access import allow, owned
 from portal.core.models import User
-from tendering import authoring, services, summary
+from tendering import authoring, closing, services, summary
 from tendering.authoring import SECTIONS, AuthoringError
 from tendering.forms import SECTION_FORMS, NeedsForm, NewReferralForm, PublishForm
 from tendering.models import REFERRAL_STATUSES, SEVERITIES, Referral
@@ -35,6 +35,8 @@ def _labels() -> dict:
 def referrals():
     status = request.args.get("status")
     status = status if status in REFERRAL_STATUSES else None
+    if any([closing.close_if_due(r) for r in services.council_referrals(current_user, "published")]):
+        db.commit()
     return render_template("tendering/referrals.html", referrals=services.council_referrals(current_user, status),
                            status=status, statuses=REFERRAL_STATUSES, **_labels())
 
@@ -63,6 +65,8 @@ def referrals_new():
 @allow(OFFICER, owner=own_referral)
 def referrals_detail(referral_id: int):
     referral = owned()
+    if closing.close_if_due(referral):
+        db.commit()
     return render_template("tendering/referral.html", referral=referral, sections=SECTIONS,
                            complete=authoring.completion(referral), rows=summary.rows(referral),
                            **_labels())

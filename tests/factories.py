@@ -181,6 +181,7 @@ def referral(council: Organisation | None = None, *, dps_obj=None, lot_kind: str
         response_deadline=now + timedelta(days=7), clarification_cutoff=now + timedelta(days=5),
         case_reference="LCS-123456", budget_ceiling_pence=650_000, internal_notes="Internal: sibling contact plan",
         published_at=None if status == "draft" else now,
+        quality_locked_at=now if status in ("quality_evaluated", "price_evaluated", "awarded", "placed") else None,
         **{f"outcome_{code}": f"Support to {label.lower()}" for code, label in OUTCOMES.items()})
     values.update(fields)
     obj = Referral(**values)
@@ -191,3 +192,85 @@ def referral(council: Organisation | None = None, *, dps_obj=None, lot_kind: str
     db.session.flush()
     db.session.refresh(obj)
     return obj
+
+
+# --- proposals and evaluation (tendering/) ----------------------------------------------------------
+
+def invite(referral_obj, provider: Organisation, *settings_: Setting):
+    """Record the provider as invited to the referral (bypassing matching), listing these homes."""
+    from portal.core.db import utcnow
+    from tendering.models import ReferralProvider
+
+    row = ReferralProvider(referral_id=referral_obj.id, provider_id=provider.id, invited=True, reasons=[],
+                           setting_ids=[s.id for s in settings_], rank=0, invited_at=utcnow())
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def proposal(referral_obj, provider: Organisation | None = None, setting_obj: Setting | None = None, *,
+             status: str = "submitted", core_fee_pence: int = 450_000, services=None, invite_too: bool = True,
+             **fields):
+    """A complete proposal (answers for every outcome and essential need). services: list of
+    (description, unit, unit_price_pence, quantity_per_week, weeks); default one service of 2 × £40/week."""
+    from datetime import date, timedelta
+
+    from portal.core.db import utcnow
+    from tendering.models import OUTCOMES, Proposal, ProposalService
+
+    provider = provider or organisation("provider")
+    setting_obj = setting_obj or setting(provider)
+    if invite_too:
+        from tendering.models import ReferralProvider
+        if db.session.get(ReferralProvider, (referral_obj.id, provider.id)) is None:
+            invite(referral_obj, provider, setting_obj)
+    now = utcnow()
+    values = dict(
+        referral_id=referral_obj.id, provider_id=provider.id, setting_id=setting_obj.id, status=status, revision=1,
+        outcome_answers={code: f"Our plan to help her {label.lower()}" for code, label in OUTCOMES.items()},
+        need_answers={n.need_code: f"Staff trained in {n.need_code}" for n in referral_obj.needs if n.essential},
+        staffing="Two staff by day, one waking night", education_offer="Transport to her current school",
+        start_date=date.today() + timedelta(days=14), weekly_core_fee_pence=core_fee_pence, notice_period_weeks=4,
+        submitted_at=now if status != "draft" else None, withdrawn_at=now if status == "withdrawn" else None)
+    values.update(fields)
+    obj = Proposal(**values)
+    db.session.add(obj)
+    db.session.flush()
+    for position, (description, unit, price, quantity, weeks) in enumerate(
+            services if services is not None else [("Therapeutic sessions", "session", 4_000, 2, 12)]):
+        db.session.add(ProposalService(proposal_id=obj.id, position=position, description=description, unit=unit,
+                                       unit_price_pence=price, quantity_per_week=quantity, weeks=weeks))
+    db.session.flush()
+    db.session.refresh(obj)
+    return obj
+
+
+def panel(referral_obj, *members):
+    """Assign these council users to the referral's panel."""
+    from tendering.models import PanelAssignment
+
+    rows = [PanelAssignment(referral_id=referral_obj.id, user_id=m.id) for m in members]
+    db.session.add_all(rows)
+    db.session.flush()
+    return rows
+
+
+def scores(proposal_obj, member, values, *, reason: str = "Clear evidence in the proposal"):
+    """A panel member's scores for a proposal: values is {outcome: score} or one int for every outcome."""
+    from tendering.models import OUTCOMES, PanelScore
+
+    values = values if isinstance(values, dict) else {code: values for code in OUTCOMES}
+    for code, score in values.items():
+        db.session.add(PanelScore(proposal_id=proposal_obj.id, user_id=member.id, outcome=code, score=score,
+                                  reason=reason))
+    db.session.flush()
+
+
+def moderated(proposal_obj, officer, values, *, reason: str = "Agreed at moderation"):
+    from tendering.models import OUTCOMES, ModeratedScore
+
+    values = values if isinstance(values, dict) else {code: values for code in OUTCOMES}
+    for code, score in values.items():
+        db.session.add(ModeratedScore(proposal_id=proposal_obj.id, outcome=code, score=score, reason=reason,
+                                      moderated_by_id=officer.id))
+    db.session.flush()

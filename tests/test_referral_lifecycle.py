@@ -21,7 +21,9 @@ def _referral(status: str) -> Referral:
     officer = factories.user("placements_officer")
     dps = factories.dps(officer.organisation)
     referral = Referral(council=officer.organisation, dps=dps, status=status,
-                        published_at=None if status == "draft" else utcnow())
+                        published_at=None if status == "draft" else utcnow(),
+                        quality_locked_at=utcnow() if status in ("quality_evaluated", "price_evaluated", "awarded",
+                                                                 "placed") else None)
     db.session.add(referral)
     db.session.flush()
     return referral
@@ -32,7 +34,7 @@ def test_the_allowed_map_is_the_design():
         ("draft", "published"), ("published", "closed"), ("published", "cancelled"), ("closed", "cancelled"),
         ("closed", "quality_evaluated"), ("quality_evaluated", "price_evaluated"), ("price_evaluated", "awarded"),
         ("awarded", "placed"), ("closed", "no_suitable_proposal"), ("quality_evaluated", "no_suitable_proposal"),
-        ("price_evaluated", "no_suitable_proposal")}
+        ("price_evaluated", "no_suitable_proposal"), ("no_suitable_proposal", "placed")}
 
 
 @pytest.mark.parametrize("before,after", ILLEGAL, ids=[f"{a}->{b}" for a, b in ILLEGAL])

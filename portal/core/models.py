@@ -49,6 +49,8 @@ class Organisation(Base):
     contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_phone: Mapped[str | None] = mapped_column(String(30))
+    # A council's area as postcode districts: a placement there is "inside the council".
+    area_districts: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     users: Mapped[list["User"]] = relationship(back_populates="organisation")
 

@@ -1,0 +1,13 @@
+"""Scheduled jobs of the tendering package. Imported by tendering.register so that they are registered."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from portal.core.jobs import periodic
+from tendering.closing import close_due_referrals
+
+
+@periodic(timedelta(minutes=1))
+def close_referrals_past_their_deadline() -> int:
+    """Close published referrals whose response deadline has passed (pages also close them lazily)."""
+    return close_due_referrals()
