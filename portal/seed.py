@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from portal.core import db
@@ -18,6 +19,7 @@ from portal.seed_dps import seed_applications_and_documents
 from portal.models import LOT_KINDS, Dps, Lot, Need, Setting, Vacancy, VacancyHistory
 
 DEMO_PASSWORD = "homefinder-demo-2026"
+SEED_HOOKS = "homefinder.seed_hooks"  # app.extensions key: callables run after the market, in registration order
 DPS_NAME = "South East London Children's Placements DPS"
 COUNCILS = ("London Borough of Lewisham", "Royal Borough of Greenwich", "London Borough of Southwark")
 HOME_DISTRICTS = {
@@ -153,4 +155,8 @@ def seed() -> list[tuple[str, str]]:
         if find_user(email) is None:
             create_user(orgs[kind], email, name, [role], password=DEMO_PASSWORD)
     db.commit()
+    # tendering and quality add their demo data through hooks they register (portal never imports them).
+    for hook in current_app.extensions.get(SEED_HOOKS, []):
+        hook()
+        db.commit()
     return [(role, email) for role, email, _, _ in DEMO_USERS]
