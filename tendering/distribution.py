@@ -5,9 +5,11 @@ has at least one setting, writes one `ReferralProvider` row for each (invited or
 every active provider_admin and provider_staff user of an invited provider, once, in the portal inbox and
 by email. A second call is a no-op that returns the rows already written.
 
-Queries are few and independent of the number of settings: one for the settings (joined to their
-vacancy and organisation), one for the essential needs they cover, one for admissions, one for
-preferences, one for recipients; the rules then run in Python over plain tuples.
+Queries are few and independent of the number of settings and providers: one statement evaluates every
+setting rule in SQL and returns one row per provider (rule failure counts, matching settings and their
+rank, admission, suspension, preference: tendering/distribution_bulk.py), one bulk INSERT writes the
+distribution list, one query finds the recipients, and portal.core.bulk_mail.notify_many writes their
+inbox rows, emails and jobs with a few multi-row INSERTs (rendering the template once per referral).
 
 Decisions:
 - Preferences: `accepts(pref, lot.kind, age, essential_need_codes)`. Only the needs marked essential are
@@ -23,21 +25,20 @@ Decisions:
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import lazyload
 
 from portal.core import db
 from portal.core.audit import record
 from portal.core.db import utcnow
-from portal.core.mail import notify
+from portal.core.bulk_mail import notify_many
 from portal.core.models import Organisation, User, UserRole
-from portal.geography import distance_miles
-from portal.models import (LOT_KINDS, STALE_AFTER, DpsApplication, ReferralPreference, Setting, Vacancy,
-                           dps_application_lot, setting_need)
+from portal.models import LOT_KINDS, DpsApplication, Setting, dps_application_lot, setting_need
 from portal.preferences import accepts
+from tendering import distribution_bulk as bulk
 from tendering.models import Referral, ReferralProvider
 
 RECIPIENT_ROLES = ("provider_admin", "provider_staff")
@@ -96,105 +97,40 @@ def _rules(referral: Referral, lot_label: str, essential: dict[str, str]) -> lis
     return rules
 
 
-def _failures(row, referral: Referral, setting_kinds, covered: set[str], essential) -> set[str]:
-    """The keys of every rule this setting fails (an empty set: it matches)."""
-    failed = set()
-    if row.kind not in setting_kinds:
-        failed.add("kind")
-    if row.status != "open":
-        failed.add("open")
-    if row.registration_status != "active":
-        failed.add("registration")
-    if row.suspended:
-        failed.add("suspended")
-    if row.overall_effectiveness == "Inadequate":
-        failed.add("inadequate")
-    if referral.age is not None and not row.min_age <= referral.age <= row.max_age:
-        failed.add("age")
-    if (referral.sex == "female" and not row.accepts_female) or (referral.sex == "male" and not row.accepts_male):
-        failed.add("sex")
-    if referral.preferred_district and referral.max_distance_miles:
-        miles = distance_miles(referral.preferred_district, row.district)
-        if miles is None or miles > referral.max_distance_miles:
-            failed.add("distance")
-    if row.district.upper() in {d.upper() for d in referral.avoid_districts or ()}:
-        failed.add("avoid")
-    for code in essential:
-        if code not in covered:
-            failed.add(f"need:{code}")
-    return failed
-
-
-def _rank(row, now) -> int:
-    if row.places_free and row.places_free > 0:
-        return RANK_STALE if now - row.confirmed_at >= STALE_AFTER else RANK_CURRENT
-    return RANK_NONE
-
-
-def _admissions(referral: Referral) -> tuple[set[int], set[int]]:
-    """(providers admitted to the referral's lot, providers suspended in the referral's DPS)."""
-    admitted, suspended = set(), set()
-    stmt = (select(DpsApplication.provider_id, DpsApplication.status, dps_application_lot.c.lot_id)
-            .join(dps_application_lot, dps_application_lot.c.application_id == DpsApplication.id, isouter=True)
-            .where(DpsApplication.dps_id == referral.dps_id, DpsApplication.status.in_(("admitted", "suspended"))))
-    for provider_id, status, lot_id in db.session.execute(stmt):
-        if status == "suspended":
-            suspended.add(provider_id)
-        elif lot_id == referral.lot_id:
-            admitted.add(provider_id)
-    return admitted, suspended
-
-
 def evaluate(referral: Referral) -> list[dict]:
-    """The decision for every provider with settings, without writing anything (the bench times this)."""
+    """The decision for every provider with settings, without writing anything (the bench times this).
+
+    The setting rules run in SQL (tendering/distribution_bulk.py): one statement returns, per provider,
+    how many of its settings fail each rule and its matching settings with their rank; the reasons are
+    worded here from those counts."""
     lot = referral.lot
     setting_kinds = LOT_KINDS[lot.kind][1] if lot else ()
     lot_label = lot.name if lot else "referral's"
     essential = {n.need_code: n.need.label for n in referral.needs if n.essential}
     rules = _rules(referral, lot_label, essential)
     now = utcnow()
-
-    settings = db.session.execute(
-        select(Setting.id, Setting.provider_id, Setting.kind, Setting.status, Setting.registration_status,
-               Setting.suspended, Setting.overall_effectiveness, Setting.min_age, Setting.max_age,
-               Setting.accepts_male, Setting.accepts_female, Setting.district, Vacancy.places_free,
-               Vacancy.confirmed_at, Organisation.name.label("provider_name"))
-        .join(Organisation, Organisation.id == Setting.provider_id)
-        .outerjoin(Vacancy, Vacancy.setting_id == Setting.id)
-        .where(Organisation.kind == "provider")).all()
-    covered: dict[int, set[str]] = defaultdict(set)
-    if essential:
-        for setting_id, code in db.session.execute(
-                select(setting_need.c.setting_id, setting_need.c.need_code)
-                .where(setting_need.c.need_code.in_(list(essential)))):
-            covered[setting_id].add(code)
-    admitted, suspended = _admissions(referral)
-    prefs = {p.provider_id: p for p in db.session.scalars(select(ReferralPreference))}
-
-    by_provider: dict[int, list] = defaultdict(list)
-    for row in settings:
-        by_provider[row.provider_id].append(row)
+    rows, names = bulk.provider_rows(referral, setting_kinds, list(essential), now, [r.key for r in rules])
+    essential_set = set(essential)
     decisions = []
-    for provider_id, rows in by_provider.items():
+    for row in rows:
         reasons: list[str] = []
-        if provider_id in suspended:
+        if row.is_suspended:
             reasons.append("Suspended from new referrals")
-        elif provider_id not in admitted:
+        elif not row.is_admitted:
             reasons.append(f"Not admitted to the {lot_label} lot")
-        pref = prefs.get(provider_id)
-        if pref is not None and lot is not None and not accepts(
-                pref, lot.kind, referral.age if referral.age is not None else pref.min_age, set(essential)):
+        if row.has_pref and lot is not None and not accepts(
+                row, lot.kind, referral.age if referral.age is not None else row.min_age, essential_set):
             reasons.append("Its referral preferences exclude this lot/age/need")
-        failures = {row.id: _failures(row, referral, setting_kinds, covered[row.id], essential) for row in rows}
-        matching = [row for row in rows if not failures[row.id]]
-        if not matching:
+        ranked = bulk.parse_matched(row.matched)
+        if not ranked:
             for rule in rules:
-                failing = sum(1 for f in failures.values() if rule.key in f)
+                failing = row._mapping[names[rule.key]]
                 if failing:
-                    reasons.append(rule.message(failing, len(rows)))
+                    reasons.append(rule.message(int(failing), row.total))
         invited = not reasons
-        ranked = sorted(((_rank(row, now), row.id) for row in matching)) if invited else []
-        decisions.append({"provider_id": provider_id, "provider_name": rows[0].provider_name, "invited": invited,
+        if not invited:
+            ranked = []
+        decisions.append({"provider_id": row.provider_id, "provider_name": row.provider_name, "invited": invited,
                           "reasons": reasons, "setting_ids": [sid for _rank_, sid in ranked],
                           "rank": ranked[0][0] if ranked else None})
     decisions.sort(key=lambda d: (not d["invited"], d["rank"] if d["rank"] is not None else 9,
@@ -202,14 +138,18 @@ def evaluate(referral: Referral) -> list[dict]:
     return decisions
 
 
-def recipients(provider_ids) -> list[User]:
-    """Active provider_admin and provider_staff users of these providers, each once."""
+def recipients(provider_ids, *, light: bool = False) -> list[User]:
+    """Active provider_admin and provider_staff users of these providers, each once.
+
+    light: do not eager-load the users' organisation and roles (the invitation needs id, email, name)."""
     if not provider_ids:
         return []
-    return list(db.session.scalars(
-        select(User).where(User.status == "active", User.organisation_id.in_(list(provider_ids)),
-                           User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(RECIPIENT_ROLES))))
-        .order_by(User.id)))
+    stmt = (select(User).where(User.status == "active", User.organisation_id.in_(list(provider_ids)),
+                               User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(RECIPIENT_ROLES))))
+            .order_by(User.id))
+    if light:
+        stmt = stmt.options(lazyload("*"))
+    return list(db.session.scalars(stmt))
 
 
 def distribute(referral: Referral, actor: User | None, *, send: bool = True) -> list[ReferralProvider]:
@@ -221,19 +161,14 @@ def distribute(referral: Referral, actor: User | None, *, send: bool = True) -> 
         return existing
     now = utcnow()
     decisions = evaluate(referral)
-    rows = [ReferralProvider(referral_id=referral.id, provider_id=d["provider_id"], invited=d["invited"],
-                             reasons=d["reasons"], setting_ids=d["setting_ids"], rank=d["rank"],
-                             invited_at=now if d["invited"] else None) for d in decisions]
-    db.session.add_all(rows)
-    db.session.flush()
+    rows = bulk.insert_rows(referral.id, decisions, now)
     invited_ids = [d["provider_id"] for d in decisions if d["invited"]]
-    users = recipients(invited_ids) if send else []
+    users = recipients(invited_ids, light=True) if send else []
     if users:
         link = _link("invitations.detail", referral_id=referral.id)
         context = {"age": referral.age, "lot_name": referral.lot.name if referral.lot else None,
                    "deadline": referral.response_deadline, "emergency": referral.emergency}
-        for user in users:
-            notify(user, "referral_invitation", "referral", referral.id, link=link, **context)
+        notify_many(users, "referral_invitation", "referral", referral.id, link=link, **context)
     record("referral.distributed", "referral", referral.id, actor=actor, organisation_id=referral.council_id,
            after={"considered": len(rows), "invited": len(invited_ids), "not_invited": len(rows) - len(invited_ids),
                   "notified_users": len(users)})

@@ -1,0 +1,139 @@
+"""notify() for many users at once: the same rows as calling portal.core.mail.notify once per user.
+
+For every user whose key ("<kind>:<user id>:<obj_type>:<obj_id><key_suffix>") has no inbox row yet, it
+writes the inbox row, the rendered email (unless an email with that key exists: then its subject and text
+are reused and no job is queued, as queue_email does) and the send_email job ("email:<key>", unless that
+job exists), each kind of row with one multi-row INSERT. The jobs are dispatched after the caller commits,
+as enqueue() arranges.
+
+Rendering: the template is rendered once with a stand-in user whose name is a marker, and each
+recipient's name is put in its place (HTML-escaped where the template autoescapes). That is only done
+when the template reads nothing of the user but `name` and the result, checked against a real rendering
+for the first recipient, is identical; otherwise every recipient is rendered in full, as notify() does.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from flask import current_app
+from markupsafe import escape
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from portal.core import db
+from portal.core.jobs import enqueue, function_path
+from portal.core.mail import _render, send_email
+from portal.core.models import EmailMessage, InboxMessage, JobRun, User
+
+MARKER = "HfRecipientName7c1e9b"
+
+
+class _NameProbe:
+    """Stands in for the user while rendering: `name` is the marker, anything else is recorded."""
+
+    def __init__(self, user: User):
+        object.__setattr__(self, "_hf_user", user)
+        object.__setattr__(self, "_hf_seen", set())
+
+    def __getattr__(self, attr: str):
+        if attr == "name":
+            return MARKER
+        self._hf_seen.add(attr)
+        return getattr(self._hf_user, attr)
+
+
+def _autoescaped(template: str) -> bool:
+    setting = current_app.jinja_env.autoescape
+    return bool(setting(template)) if callable(setting) else bool(setting)
+
+
+def _renderer(kind: str, users: list[User], contexts: list[dict]):
+    """A function (index -> (subject, text, html)) for these recipients."""
+    def full(i: int) -> tuple[str, str, str]:
+        return _render(kind, **contexts[i])
+
+    first = contexts[0]
+    if first.get("user") is not users[0] or any(c.get("user") is not u for c, u in zip(contexts, users)):
+        return full
+    probe = _NameProbe(users[0])
+    try:
+        subject, text, html = _render(kind, **{**first, "user": probe})
+    except Exception:  # noqa: BLE001 - the template wants more of the user: render each in full
+        return full
+    if probe._hf_seen or any(MARKER in str(v) for k, v in first.items() if k != "user"):
+        return full
+    text_escape = escape if _autoescaped(f"email/{kind}.txt") else str
+
+    def fast(i: int) -> tuple[str, str, str]:
+        name = users[i].name
+        plain, html_name = str(text_escape(name)), str(escape(name))
+        return subject.replace(MARKER, plain), text.replace(MARKER, plain), html.replace(MARKER, html_name)
+
+    if fast(0) != full(0):
+        return full
+    return fast
+
+
+def notify_many(users: Iterable[User], kind: str, obj_type: str = "-", obj_id: object = "-", *,
+                link: str | None = None, key_suffix: str = "", **context) -> int:
+    """notify(user, kind, obj_type, obj_id, link=link, key_suffix=key_suffix, **context) for every user,
+    in bulk. Returns the number of inbox rows written."""
+    todo: dict[str, User] = {}
+    for user in users:
+        todo.setdefault(f"{kind}:{user.id}:{obj_type}:{obj_id}{key_suffix}", user)
+    if not todo:
+        return 0
+    for key in db.session.scalars(select(InboxMessage.key).where(InboxMessage.key.in_(list(todo)))):
+        todo.pop(key, None)
+    if not todo:
+        return 0
+    keys = list(todo)
+    emails = {row.key: row for row in db.session.execute(
+        select(EmailMessage.key, EmailMessage.subject, EmailMessage.body_text).where(EmailMessage.key.in_(keys)))}
+    new_keys = [key for key in keys if key not in emails]
+    rendered: dict[str, tuple[str, str, str]] = {}
+    if new_keys:
+        recipients = [todo[key] for key in new_keys]
+        contexts = []
+        for user in recipients:
+            ctx = dict(context)
+            ctx.setdefault("user", user)
+            ctx.setdefault("link", link)
+            contexts.append(ctx)
+        render = _renderer(kind, recipients, contexts)
+        email_params = []
+        for i, key in enumerate(new_keys):
+            user = recipients[i]
+            subject, text, html = render(i)
+            rendered[key] = (subject, text, html)
+            email_params.append(dict(key=key, user_id=user.id, to_address=user.email, kind=kind, subject=subject,
+                                     body_text=text, body_html=html))
+        ids = db.session.execute(insert(EmailMessage).returning(EmailMessage.id, sort_by_parameter_order=True),
+                                 email_params).scalars().all()
+        _enqueue_many([(f"email:{key}", email_id) for key, email_id in zip(new_keys, ids)])
+    inbox_params = []
+    for key in keys:
+        user = todo[key]
+        subject, text = rendered[key][:2] if key in rendered else (emails[key].subject, emails[key].body_text)
+        inbox_params.append(dict(key=key, user_id=user.id, kind=kind, subject=subject, body_text=text, link=link))
+    db.session.execute(insert(InboxMessage), inbox_params)
+    return len(inbox_params)
+
+
+def _enqueue_many(jobs: list[tuple[str, int]]) -> None:
+    """enqueue(send_email, email_id, key=job_key) for each, with one INSERT (per-job on a key clash)."""
+    existing = set(db.session.scalars(select(JobRun.key).where(JobRun.key.in_([key for key, _ in jobs]))))
+    jobs = [(key, email_id) for key, email_id in jobs if key not in existing]
+    if not jobs:
+        return
+    function = function_path(send_email)
+    max_attempts = current_app.config["JOB_MAX_ATTEMPTS"]
+    params = [dict(key=key, function=function, args=[email_id], max_attempts=max_attempts) for key, email_id in jobs]
+    try:
+        with db.session.begin_nested():
+            runs = db.session.scalars(insert(JobRun).returning(JobRun, sort_by_parameter_order=True), params).all()
+    except IntegrityError:  # some queued by a concurrent transaction a moment ago: one at a time
+        for key, email_id in jobs:
+            enqueue(send_email, email_id, key=key)
+        return
+    db.session.info.setdefault("homefinder.pending_jobs", []).extend(runs)
