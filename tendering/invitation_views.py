@@ -7,7 +7,7 @@ from flask_login import current_user
 from portal.core import db
 from portal.core.access import allow, owned
 from portal.core.db import utcnow
-from tendering import invitations
+from tendering import clarifications, invitations, proposals
 from tendering.invitation_forms import DeclineForm
 from tendering.invitations import DeclineError
 from tendering.models import (DECLINE_REASONS, DURATIONS, EDUCATION_STATUSES, LEGAL_STATUSES, OUTCOMES, SEXES)
@@ -39,7 +39,8 @@ def index():
 def detail(referral_id: int):
     row = owned()
     return render_template("tendering/invitation.html", row=row, referral=row.referral,
-                           state=invitations.state(row), homes=invitations.matched_homes(row), **_labels())
+                           state=invitations.state(row), homes=invitations.matched_homes(row), **_labels(),
+                           **proposals.invitation_context(row), **clarifications.invitation_context(row))
 
 
 @bp.route("/invitations/<int:referral_id>/decline", methods=["GET", "POST"])
