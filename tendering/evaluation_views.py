@@ -1,0 +1,164 @@
+"""The officer's evaluation pages: sealed proposals, the panel, moderation, locking quality, the audit trail."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from portal.core import db
+from portal.core.access import allow, owned
+from portal.core.models import User
+from tendering import closing, evaluation
+from tendering.evaluation import EvaluationError
+from tendering.evaluation_forms import ConfirmForm, ModerationForm, PanelForm, initial
+from tendering.models import OUTCOMES, SCORES, Referral
+
+bp = Blueprint("evaluation", __name__)
+OFFICER = "placements_officer"
+
+
+def own_published_referral(user: User, referral_id: int, **_) -> Referral | None:
+    referral = db.session.get(Referral, referral_id)
+    if referral is None or referral.council_id != user.organisation_id or referral.status == "draft":
+        return None
+    return referral
+
+
+def _referral() -> Referral:
+    referral = owned()
+    if closing.close_if_due(referral):
+        db.commit()
+    return referral
+
+
+def _common(referral: Referral) -> dict:
+    return dict(referral=referral, outcomes=OUTCOMES, scores_labels=SCORES, sealed=evaluation.is_sealed(referral),
+                locked=referral.quality_locked_at is not None)
+
+
+@bp.get("/referrals/<int:referral_id>/proposals")
+@allow(OFFICER, owner=own_published_referral)
+def proposals(referral_id: int):
+    referral = _referral()
+    sealed = evaluation.is_sealed(referral)
+    rows = [] if sealed else evaluation.submitted_proposals(referral)
+    return render_template("tendering/evaluation_proposals.html", counts=evaluation.counts(referral), rows=rows,
+                           **_common(referral))
+
+
+@bp.route("/referrals/<int:referral_id>/panel", methods=["GET", "POST"])
+@allow(OFFICER, owner=own_published_referral)
+def panel(referral_id: int):
+    referral = _referral()
+    eligible = evaluation.eligible_members(referral)
+    current = evaluation.assignments(referral)
+    form = PanelForm(data={"members": [a.user_id for a in current]})
+    form.members.choices = [SelectChoice(u.id, u.name) for u in eligible]
+    if form.validate_on_submit():
+        try:
+            added = evaluation.set_panel(referral, form.members.data, current_user)
+        except EvaluationError as exc:
+            db.session.rollback()
+            form.members.errors = [str(exc)]
+        else:
+            db.commit()
+            flash("Panel saved." + (f" {len(added)} new member{'s' if len(added) != 1 else ''} told by email."
+                                     if added else ""), "success")
+            return redirect(url_for("evaluation.moderation", referral_id=referral_id)
+                            if not evaluation.is_sealed(referral) else url_for("evaluation.panel",
+                                                                                 referral_id=referral_id))
+    return render_template("tendering/evaluation_panel.html", form=form, assignments=current, eligible=eligible,
+                           **_common(referral)), (400 if form.errors else 200)
+
+
+@bp.get("/referrals/<int:referral_id>/moderation")
+@allow(OFFICER, owner=own_published_referral)
+def moderation(referral_id: int):
+    referral = _referral()
+    rows = [] if evaluation.is_sealed(referral) else evaluation.submitted_proposals(referral)
+    return render_template("tendering/evaluation_moderation.html", rows=rows,
+                           assignments=evaluation.assignments(referral), matrix=evaluation.scores_by(referral),
+                           flags=evaluation.disagreements(referral),
+                           moderated=evaluation.moderated_by_proposal(referral),
+                           refusal=evaluation.moderation_refusal(referral),
+                           lock_problems=evaluation.lock_problems(referral), end_form=ConfirmForm(),
+                           **_common(referral))
+
+
+@bp.route("/referrals/<int:referral_id>/moderation/<int:proposal_id>", methods=["GET", "POST"])
+@allow(OFFICER, owner=own_published_referral)
+def moderate(referral_id: int, proposal_id: int):
+    referral = _referral()
+    proposal = next((p for p in ([] if evaluation.is_sealed(referral) else evaluation.submitted_proposals(referral))
+                     if p.id == proposal_id), None)
+    if proposal is None:
+        abort(404)
+    saved = evaluation.moderated_by_proposal(referral)[proposal.id]
+    form = ModerationForm(data=initial(saved))
+    refusal = evaluation.moderation_refusal(referral)
+    if form.validate_on_submit():
+        try:
+            evaluation.moderate(referral, proposal, form.values(), current_user)
+        except EvaluationError as exc:
+            db.session.rollback()
+            form.submit.errors = [str(exc)]
+        else:
+            db.commit()
+            flash(f"Moderated scores for Proposal {proposal.label} saved.", "success")
+            return redirect(url_for("evaluation.moderation", referral_id=referral_id))
+    return render_template("tendering/evaluation_moderate.html", form=form, proposal=proposal, refusal=refusal,
+                           assignments=evaluation.assignments(referral),
+                           scores=evaluation.scores_by(referral)[proposal.id],
+                           flags=evaluation.disagreements(referral)[proposal.id], **_common(referral)), \
+        (400 if form.errors else 200)
+
+
+@bp.route("/referrals/<int:referral_id>/lock", methods=["GET", "POST"])
+@allow(OFFICER, owner=own_published_referral)
+def lock(referral_id: int):
+    referral = _referral()
+    form = ConfirmForm()
+    problems = evaluation.lock_problems(referral)
+    if form.validate_on_submit():
+        try:
+            results = evaluation.lock_quality(referral, current_user)
+        except EvaluationError as exc:
+            db.session.rollback()
+            form.submit.errors = [str(exc)]
+        else:
+            db.commit()
+            suitable = sum(1 for r in results if r["suitable"])
+            flash(f"Quality locked. {suitable} of {len(results)} proposals are suitable." if suitable
+                  else "Quality locked. No proposal met the quality threshold, so the referral has ended with "
+                       "no suitable proposal.", "success")
+            return redirect(url_for("evaluation.moderation", referral_id=referral_id))
+    return render_template("tendering/evaluation_lock.html", form=form, problems=problems,
+                           rows=evaluation.submitted_proposals(referral) if not evaluation.is_sealed(referral) else [],
+                           **_common(referral)), (400 if form.errors else 200)
+
+
+@bp.post("/referrals/<int:referral_id>/no-proposals")
+@allow(OFFICER, owner=own_published_referral)
+def no_proposals(referral_id: int):
+    referral = _referral()
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            evaluation.end_without_proposals(referral, current_user)
+        except EvaluationError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.commit()
+            flash("The referral has ended with no suitable proposal.", "success")
+    else:
+        flash("The form expired. Try again.", "error")
+    return redirect(url_for("evaluation.moderation", referral_id=referral_id))
+
+
+@bp.get("/referrals/<int:referral_id>/audit")
+@allow(OFFICER, owner=own_published_referral)
+def audit(referral_id: int):
+    referral = _referral()
+    return render_template("tendering/evaluation_audit.html", rows=evaluation.audit_rows(referral),
+                           **_common(referral))
