@@ -28,6 +28,7 @@ from portal.core.jobs import periodic
 from portal.core.mail import notify
 from portal.core.models import Organisation, User, UserRole
 from portal.core.services import ServiceError
+from portal.core.signals import emit
 from portal.core.storage import StorageError, storage
 from portal.filetypes import UploadRefused, check_upload, display_name
 from portal.models import DOCUMENT_KINDS, INSURANCE_KINDS, MAX_DOCUMENT_BYTES, Document, Setting
@@ -112,6 +113,7 @@ def upload_document(actor: User, data: UploadInput, today: date | None = None) -
         record("document.superseded", "document", old.id, before={"status": "current"},
                after={"status": "superseded", "superseded_by": doc.id}, actor=actor)
     record("document.uploaded", "document", doc.id, after=_snapshot(doc), actor=actor)
+    emit("document", provider_id=doc.organisation_id)
     try:
         storage().put(doc.storage_key, data.data, doc.content_type)
     except (StorageError, OSError) as exc:
@@ -130,6 +132,7 @@ def remove_document(actor: User, doc: Document) -> None:
     doc.status = "deleted"
     record("document.deleted", "document", doc.id, before={"status": before}, after={"status": "deleted"},
            actor=actor)
+    emit("document", provider_id=doc.organisation_id)
 
 
 def download_link(doc: Document) -> str:

@@ -35,6 +35,7 @@ from portal.core.audit import record
 from portal.core.db import utcnow
 from portal.core.mail import notify
 from portal.core.models import User, UserRole
+from portal.core.signals import emit
 from portal.core.storage import storage
 from portal.models import OfstedImport, Setting
 from portal.ofsted_csv import DuplicateRow, OfstedFormatError, OfstedRow, RejectedRow, iter_ofsted_csv
@@ -177,6 +178,7 @@ def apply_rows(rows: Iterable[OfstedRow], report: dict[str, list], *, import_id:
             report["improved"].append({"urn": row.urn, "setting_id": setting.id, "setting": setting.name,
                                        "detail": note, "suspended_reason": setting.suspended_reason})
         record("setting.ofsted_updated", "setting", setting.id, before=before, after=after, actor=actor)
+        emit("setting", setting_id=setting.id)
     return changes
 
 

@@ -18,6 +18,7 @@ from portal.core.audit import record
 from portal.core.db import utcnow
 from portal.core.models import User
 from portal.core.services import ServiceError
+from portal.core.signals import emit
 from portal.geography import district_of, known_districts, normalise_postcode
 from portal.models import Need, Setting, Vacancy, VacancyHistory
 
@@ -191,6 +192,7 @@ def _flush_vacancies(settings: list[Setting]) -> None:
 def update_vacancy(actor: User, setting: Setting, data: VacancyInput) -> str:
     change = _save(actor, setting, data)
     _flush_vacancies([setting])
+    emit("vacancy", setting_id=setting.id)
     return change
 
 
@@ -203,6 +205,7 @@ def confirm_vacancy(actor: User, setting: Setting, expected_version: int | None)
     _check_version(setting, expected_version)
     _stamp_confirmed(actor, setting)
     _flush_vacancies([setting])
+    emit("vacancy", setting_id=setting.id)
 
 
 def _stamp_confirmed(actor: User, setting: Setting) -> None:
@@ -230,6 +233,7 @@ def bulk_update_vacancies(actor: User, rows: list[tuple[Setting, VacancyInput | 
         touched.append(setting)
     if touched:
         _flush_vacancies(touched)
+        emit("vacancy", setting_ids=[s.id for s in touched])
     return counts
 
 
@@ -248,4 +252,5 @@ def confirm_all(actor: User, versions: dict[int, int | None], settings: list[Set
         confirmed += 1
     if confirmed:
         _flush_vacancies(settings)
+        emit("vacancy", setting_ids=[s.id for s in settings])
     return confirmed

@@ -1,0 +1,139 @@
+"""Compliance pages: the dashboard for QA officers and DPS managers (by provider and by lot), a provider's
+compliance page with its history, lifting a suspension (DPS managers, with a reason), and the provider's own
+"Compliance" page."""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.core import db
+from portal.core.access import allow, owned
+from portal.core.models import Organisation, User
+from portal.models import DpsApplication, Lot, Setting, dps_application_lot
+from quality import compliance
+from quality.compliance import LABELS, TAGS, ComplianceError
+from quality.models import COMPLIANCE_STATUSES, ComplianceChange, ComplianceStatus
+from quality.return_forms import LiftSuspensionForm, StatusFilterForm
+
+bp = Blueprint("compliance", __name__)
+COUNCIL = ("qa_officer", "dps_manager")
+PROVIDER = ("provider_admin", "provider_staff")
+
+
+def dps_provider(user: User, provider_id: int, **_) -> Organisation | None:
+    provider = db.session.get(Organisation, provider_id)
+    if provider is None or provider.kind != "provider" or provider_id not in compliance.provider_ids_for(user):
+        return None
+    return provider
+
+
+def dps_status(user: User, status_id: int, **_) -> ComplianceStatus | None:
+    row = db.session.get(ComplianceStatus, status_id)
+    return row if row is not None and row.provider_id in compliance.provider_ids_for(user) else None
+
+
+def _statuses(provider_ids) -> list[ComplianceStatus]:
+    if not provider_ids:
+        return []
+    return list(db.session.scalars(select(ComplianceStatus).where(ComplianceStatus.provider_id.in_(provider_ids))))
+
+
+def _history(provider_id: int, limit: int = 50) -> list[ComplianceChange]:
+    return list(db.session.scalars(select(ComplianceChange).where(ComplianceChange.provider_id == provider_id)
+                                   .order_by(ComplianceChange.changed_at.desc(), ComplianceChange.id.desc())
+                                   .limit(limit)))
+
+
+def _names(rows) -> dict[tuple[str, int], str]:
+    setting_ids = [r.subject_id for r in rows if r.subject_type == "setting"]
+    org_ids = {r.provider_id for r in rows}
+    names = {("setting", s.id): s.name for s in db.session.scalars(select(Setting).where(Setting.id.in_(setting_ids)))
+             } if setting_ids else {}
+    names.update({("provider", o.id): o.name for o in db.session.scalars(
+        select(Organisation).where(Organisation.id.in_(org_ids)))} if org_ids else {})
+    return names
+
+
+def _by_lot(provider_ids, rows) -> list[dict]:
+    """For each lot of the council's DPSs: how many admitted (or suspended) providers in each status."""
+    status = {r.subject_id: r.status for r in rows if r.subject_type == "provider"}
+    counts: dict[int, Counter] = defaultdict(Counter)
+    lots = {}
+    for lot, provider_id in db.session.execute(
+            select(Lot, DpsApplication.provider_id)
+            .join(dps_application_lot, dps_application_lot.c.lot_id == Lot.id)
+            .join(DpsApplication, DpsApplication.id == dps_application_lot.c.application_id)
+            .where(DpsApplication.provider_id.in_(provider_ids),
+                   DpsApplication.status.in_(("admitted", "suspended")))):
+        lots[lot.id] = lot
+        counts[lot.id][status.get(provider_id, "compliant")] += 1
+    return [{"lot": lots[i], "counts": counts[i]} for i in sorted(lots, key=lambda i: (lots[i].dps_id, i))]
+
+
+@bp.get("/compliance")
+@allow(*COUNCIL)
+def dashboard():
+    form = StatusFilterForm(request.args)
+    chosen = form.status.data if form.status.data in COMPLIANCE_STATUSES else ""
+    provider_ids = compliance.provider_ids_for(current_user)
+    rows = _statuses(provider_ids)
+    counts = {kind: Counter(r.status for r in rows if r.subject_type == kind) for kind in ("provider", "setting")}
+    listed = [r for r in rows if (r.status == chosen if chosen else r.status in ("non_compliant", "suspended"))]
+    listed.sort(key=lambda r: (-compliance.ORDER[r.status], r.provider_id, r.subject_type, r.subject_id))
+    return render_template("quality/compliance_dashboard.html", form=form, chosen=chosen, counts=counts,
+                           statuses=COMPLIANCE_STATUSES, labels=LABELS, tags=TAGS, listed=listed,
+                           names=_names(listed), lots=_by_lot(provider_ids, rows))
+
+
+def _provider_context(provider: Organisation) -> dict:
+    rows = _statuses([provider.id])
+    settings = db.session.scalars(select(Setting).where(Setting.provider_id == provider.id)
+                                  .order_by(Setting.name, Setting.id)).all()
+    by_subject = {(r.subject_type, r.subject_id): r for r in rows}
+    history = _history(provider.id)
+    return dict(provider=provider, own=by_subject.get(("provider", provider.id)), settings=settings,
+                setting_rows={s.id: by_subject.get(("setting", s.id)) for s in settings}, history=history,
+                names=_names(history), labels=LABELS, tags=TAGS)
+
+
+@bp.get("/compliance/providers/<int:provider_id>")
+@allow(*COUNCIL, owner=dps_provider)
+def provider(provider_id: int):
+    provider = owned()
+    return render_template("quality/compliance_provider.html", **_provider_context(provider),
+                           may_lift=compliance.manages(current_user, provider.id))
+
+
+@bp.route("/compliance/status/<int:status_id>/lift", methods=["GET", "POST"])
+@allow("dps_manager", owner=dps_status)
+def lift(status_id: int):
+    row = owned()
+    back = url_for("compliance.provider", provider_id=row.provider_id)
+    if row.status != "suspended":
+        flash("This is not suspended, so there is nothing to lift.", "error")
+        return redirect(back)
+    form = LiftSuspensionForm()
+    if form.validate_on_submit():
+        try:
+            compliance.lift(row, current_user, form.reason.data)
+        except ComplianceError as exc:
+            db.session.rollback()
+            form.reason.errors = [str(exc)]
+        else:
+            db.commit()
+            flash("The suspension has been lifted.", "success")
+            return redirect(back)
+    name = compliance.subject_name(row.subject_type, row.subject_id)
+    return render_template("quality/compliance_lift.html", form=form, row=row, name=name, back=back), \
+        (400 if form.errors else 200)
+
+
+@bp.get("/compliance/mine")
+@allow(*PROVIDER)
+def mine():
+    provider = db.session.get(Organisation, current_user.organisation_id)
+    return render_template("quality/compliance_mine.html", **_provider_context(provider))
+

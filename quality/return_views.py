@@ -1,0 +1,69 @@
+"""Monthly returns: a provider's settings × recent months, the return form, and the QA officers' list of
+overdue returns across the providers on their council's DPSs."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.core import db
+from portal.core.access import allow, owned
+from portal.core.models import User
+from portal.models import Setting
+from quality import returns
+from quality.compliance import provider_ids_for
+from quality.return_forms import MonthlyReturnForm
+from quality.returns import ReturnError
+
+bp = Blueprint("returns", __name__)
+PROVIDER = ("provider_admin", "provider_staff")
+
+
+def own_setting(user: User, setting_id: int, **_) -> Setting | None:
+    setting = db.session.get(Setting, setting_id)
+    return setting if setting is not None and setting.provider_id == user.organisation_id else None
+
+
+@bp.get("/returns")
+@allow(*PROVIDER)
+def returns_list():
+    today = returns.uk_today()
+    months, rows = returns.grid(current_user.organisation_id, today)
+    return render_template("quality/returns.html", months=months, rows=rows, labels=returns.STATUS_LABELS,
+                           tags=returns.STATUS_TAGS, due_on=returns.due_on)
+
+
+@bp.route("/returns/<int:setting_id>", methods=["GET", "POST"])
+@allow(*PROVIDER, owner=own_setting)
+def submit(setting_id: int):
+    setting = owned()
+    today = returns.uk_today()
+    month = returns.parse_month(request.args.get("month"))
+    if month is None or month not in returns.recent_months(today):
+        abort(404)
+    existing = returns.find(setting.id, month)
+    problem = returns.can_submit(setting, month, today)
+    form = MonthlyReturnForm() if request.method == "POST" or existing is None else MonthlyReturnForm(obj=existing)
+    if request.method == "POST" and problem:
+        flash(problem, "error")
+        return redirect(url_for("returns.returns_list"))
+    if form.validate_on_submit():
+        try:
+            returns.submit_return(current_user, setting, month, form.values(), today)
+        except ReturnError as exc:
+            db.session.rollback()
+            form.incidents.errors = [str(exc)]
+        else:
+            db.commit()
+            flash(f"Return for {setting.name}, {month:%B %Y} sent.", "success")
+            return redirect(url_for("returns.returns_list"))
+    return render_template("quality/return_form.html", form=form, setting=setting, month=month,
+                           existing=existing, problem=problem, due_on=returns.due_on(month)), \
+        (400 if form.errors else 200)
+
+
+@bp.get("/returns/overdue")
+@allow("qa_officer", "dps_manager")
+def overdue():
+    today = returns.uk_today()
+    rows = returns.overdue_across(today, provider_ids_for(current_user))
+    return render_template("quality/returns_overdue.html", rows=rows)
