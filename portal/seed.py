@@ -156,7 +156,9 @@ def seed() -> list[tuple[str, str]]:
             create_user(orgs[kind], email, name, [role], password=DEMO_PASSWORD)
     db.commit()
     # tendering and quality add their demo data through hooks they register (portal never imports them).
+    # A request context lets their services build the links they put in notifications, as in a request.
     for hook in current_app.extensions.get(SEED_HOOKS, []):
-        hook()
-        db.commit()
+        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+            hook()
+            db.commit()
     return [(role, email) for role, email, _, _ in DEMO_USERS]

@@ -34,7 +34,8 @@ SECTIONS: dict[str, Section] = {
                                  "clarification_cutoff")),
     "evaluation": Section("Evaluation", ("min_outcome_score", "quality_threshold", "outcome_weights",
                                          "price_method", "quality_weight")),
-    "internal": Section("Internal only", ("case_reference", "budget_ceiling_pence", "internal_notes")),
+    "internal": Section("Internal only", ("case_reference", "budget_ceiling_pence", "home_district",
+                                          "internal_notes")),
 }
 # Which section each scanned free-text field lives in, and its label (for the publish gate's errors).
 FIELD_SECTIONS = {"cultural_needs": ("identity", "Cultural needs"), "religious_needs": ("identity", "Religious needs"),
@@ -109,6 +110,7 @@ def form_data(referral: Referral, name: str) -> dict:
     if name == "internal":
         pence = r.budget_ceiling_pence
         return {"case_reference": r.case_reference, "internal_notes": r.internal_notes,
+                "home_district": r.home_district or "",
                 "budget_ceiling": "" if pence is None else f"{pence / 100:.2f}"}
     return {field: getattr(r, field) for field in SECTIONS[name].fields}
 

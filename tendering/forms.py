@@ -256,7 +256,19 @@ class InternalForm(SectionForm):
     budget_ceiling = StringField("Budget ceiling per week", widget=GovTextInput(),
                                  description="In pounds, for example 4500 or 4,500.50",
                                  validators=[Length(max=20, message="Enter the budget in pounds, like 4500")])
+    home_district = StringField("Child's home postcode district", widget=GovTextInput(),
+                                description="The first part of the postcode only, like SE6. Used to record how far "
+                                            "from home the child lives",
+                                validators=[Length(max=10, message="Enter a postcode district, like SE6")])
     internal_notes = TextAreaField("Internal notes", widget=GovTextArea(), validators=[_TEXT])
+
+    def validate_home_district(self, field):
+        value = (field.data or "").strip().upper()
+        field.data = value
+        if value and not is_district(value):
+            raise ValidationError("Enter the home postcode district, like SE6 – not a full postcode")
+        if value and value not in known_districts():
+            raise ValidationError(f"We do not recognise the postcode district {value}")
 
     def validate_budget_ceiling(self, field):
         text = (field.data or "").strip().replace(",", "").lstrip("£")
@@ -271,6 +283,7 @@ class InternalForm(SectionForm):
     def values(self) -> dict:
         return {"case_reference": (self.case_reference.data or "").strip() or None,
                 "budget_ceiling_pence": getattr(self.budget_ceiling, "pence", None),
+                "home_district": self.home_district.data or None,
                 "internal_notes": (self.internal_notes.data or "").strip() or None}
 
 

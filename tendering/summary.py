@@ -53,6 +53,7 @@ def rows(referral: Referral) -> tuple[list[tuple[str, Markup, str]], list[tuple[
     internal = [
         ("Case reference", _text(referral.case_reference), "internal"),
         ("Budget ceiling per week", _text(format_money(referral.budget_ceiling_pence) or None), "internal"),
+        ("Child's home postcode district", _text(referral.home_district), "internal"),
         ("Internal notes", _text(referral.internal_notes), "internal"),
     ]
     return shown, internal

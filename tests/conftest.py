@@ -16,7 +16,7 @@ from portal.core import db
 from portal.core.migrate import alembic_config
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-REFERENCE_TABLES = {"alembic_version", "need"}
+REFERENCE_TABLES = {"alembic_version", "need", "quality_standard"}
 SECRET = "test-secret-key-not-for-production"
 
 

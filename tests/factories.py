@@ -274,3 +274,197 @@ def moderated(proposal_obj, officer, values, *, reason: str = "Agreed at moderat
         db.session.add(ModeratedScore(proposal_id=proposal_obj.id, outcome=code, score=score, reason=reason,
                                       moderated_by_id=officer.id))
     db.session.flush()
+
+
+# --- after the quality lock (tendering/award.py) -------------------------------------------------
+
+def evaluated_referral(*, price_method: str = "quality_price", quality_weight: int = 70, **fields):
+    """A quality_evaluated referral in council "Lewisham Council" (area SE6, SE13; contact details set) with:
+    A (quality 80, £4,000.00/week, suitable), B (quality 60, £3,500 + 2 × £50 = £3,600.00/week, suitable),
+    C (quality 40, £1,234.56/week, NOT suitable), D invited and declined, E invited and silent.
+    Each provider has one provider_admin user. Returns a dict of everything."""
+    from portal.core.db import utcnow
+
+    council = organisation("council", name="Lewisham Council")
+    council.area_districts = ["SE6", "SE13"]
+    council.contact_name, council.contact_email = "Jo Placements", "placements@lewisham.example"
+    council.contact_phone, council.address, council.postcode = "020 8314 0000", "1 Catford Road\nLondon", "SE6 4RU"
+    officer = user("placements_officer", org=council, name="Olive Officer")
+    values = dict(status="quality_evaluated", price_method=price_method, quality_weight=quality_weight,
+                  home_district="SE6", preferred_district="SE13")
+    values.update(fields)
+    ref = referral(council, **values)
+    out = {"council": council, "officer": officer, "referral": ref}
+    plans = [("A", "Acorn Care Ltd", "Acorn House", "SE13", 400_000, [], 80, True, 4),
+             ("B", "Birch Homes Ltd", "Birch Lodge", "SE6", 350_000, [("Therapy", "session", 5_000, 2, 10)], 60,
+              True, 3),
+             ("C", "Cedar Living Ltd", "Cedar View", "SE6", 123_456, [], 40, False, 1)]
+    for position, (key, org_name, home, district, fee, services, quality, suitable, score) in enumerate(plans):
+        provider = organisation("provider", name=org_name)
+        home_obj = setting(provider, name=home, district=district)
+        prop = proposal(ref, provider, home_obj, core_fee_pence=fee, services=services, blind_position=position)
+        prop.quality_percent, prop.suitable = quality, suitable
+        moderated(prop, officer, score, reason=f"Moderated reason for {key}")
+        out[key] = prop
+        out[f"user_{key}"] = user("provider_admin", org=provider, email=f"{key.lower()}@provider.example")
+    for key in ("D", "E"):
+        provider = organisation("provider", name=f"Provider {key}")
+        row = invite(ref, provider, setting(provider))
+        if key == "D":
+            row.declined_at, row.decline_reason = utcnow(), "no_vacancy"
+        out[f"user_{key}"] = user("provider_admin", org=provider, email=f"{key.lower()}@provider.example")
+    db.session.flush()
+    return out
+
+
+# --- placements (tendering.models.Placement; spot-purchase award, bypassing the lifecycle) ----------
+
+def placement(council: Organisation | None = None, setting_obj: Setting | None = None, *, dps_obj=None, **fields):
+    """A placement by `council` (a new one if none) in `setting_obj` (a new children's home if none), made
+    from a spot-purchase award of a referral set directly to 'placed'."""
+    from datetime import date, timedelta
+
+    from tendering.models import Award, Placement
+
+    council = council or organisation("council")
+    setting_obj = setting_obj or setting(organisation("provider"))
+    ref = referral(council, dps_obj=dps_obj, status="placed")
+    award = Award(referral_id=ref.id, kind="spot_purchase", provider_id=setting_obj.provider_id,
+                  setting_id=setting_obj.id, weekly_cost_pence=450_000, reason="No suitable proposal: spot purchase")
+    db.session.add(award)
+    db.session.flush()
+    values = dict(award_id=award.id, referral_id=ref.id, council_id=council.id, provider_id=setting_obj.provider_id,
+                  setting_id=setting_obj.id, start_date=date.today() - timedelta(days=60),
+                  weekly_core_fee_pence=450_000, weekly_cost_pence=450_000, spot_purchase=True)
+    values.update(fields)
+    obj = Placement(**values)
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+# --- feedback and forums (quality/feedback.py, quality/forum_meetings.py) ---------------------------
+
+def feedback_response(placement_obj=None, *, respondent_type: str = "child", scores=4, comment: str | None = None,
+                      comment_status: str | None = None, submitted_at=None, **fields):
+    """A used feedback request and its response (scores: one int for every theme, or {theme: score})."""
+    import secrets
+    from datetime import timedelta
+
+    from portal.core.db import utcnow
+    from quality.feedback import hash_token
+    from quality.models import FeedbackRequest, FeedbackResponse, FeedbackScore
+    from quality.themes import THEMES
+
+    placement_obj = placement_obj or placement()
+    when = submitted_at or utcnow()
+    request = FeedbackRequest(placement_id=placement_obj.id, respondent_type=respondent_type,
+                              token_hash=hash_token(secrets.token_urlsafe(16)), sent_to="someone@example.org",
+                              created_at=when - timedelta(days=1), expires_at=when + timedelta(days=27), used_at=when)
+    db.session.add(request)
+    db.session.flush()
+    values = scores if isinstance(scores, dict) else {theme: scores for theme in THEMES}
+    status = comment_status or ("pending" if comment else "none")
+    obj = FeedbackResponse(request_id=request.id, placement_id=placement_obj.id, setting_id=placement_obj.setting_id,
+                           provider_id=placement_obj.provider_id, setting_kind=placement_obj.setting.kind,
+                           respondent_type=respondent_type, comment=comment, comment_status=status,
+                           comment_shown=comment if status in ("approved", "redacted") else None, submitted_at=when,
+                           scores=[FeedbackScore(theme=t, score=s) for t, s in values.items()], **fields)
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+def forum_meeting(dps_obj=None, **fields):
+    from datetime import timedelta
+
+    from portal.core.db import utcnow
+    from quality.models import ForumMeeting
+
+    dps_obj = dps_obj or dps()
+    values = dict(dps_id=dps_obj.id, title="Provider forum", meets_at=utcnow() + timedelta(days=14),
+                  location="Town hall", agenda="1. Welcome")
+    values.update(fields)
+    obj = ForumMeeting(**values)
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+# --- quality: monitoring visits and actions -----------------------------------------------------------
+
+def monitoring_visit(setting_obj: Setting | None = None, council: Organisation | None = None, *,
+                     status: str = "planned", overall: str = "good", **fields):
+    """A visit in any status (completed ones judged on every active standard, all met)."""
+    from datetime import date
+
+    from portal.core.db import utcnow
+    from quality.models import MonitoringVisit, VisitJudgement
+    from quality.visits import standards_for
+
+    setting_obj = setting_obj or setting(organisation("provider"))
+    council = council or organisation("council")
+    values = dict(kind="planned", planned_for=date(2026, 3, 2))
+    values.update(fields)
+    visit = MonitoringVisit(setting_id=setting_obj.id, provider_id=setting_obj.provider_id, council_id=council.id,
+                            status=status, **values)
+    if status in ("completed", "report_issued"):
+        visit.visited_on = visit.visited_on or visit.planned_for
+        visit.overall_judgement, visit.completed_at = overall, utcnow()
+        visit.judgements = [VisitJudgement(standard_id=s.id, judgement="met", evidence="Seen and recorded")
+                            for s in standards_for(setting_obj)]
+    if status == "report_issued":
+        visit.report_issued_at = utcnow()
+    if status == "cancelled":
+        visit.cancelled_at = utcnow()
+    db.session.add(visit)
+    db.session.flush()
+    return visit
+
+
+def qa_action(setting_obj: Setting | None = None, council: Organisation | None = None, *, visit=None,
+              status: str = "open", **fields):
+    from datetime import date
+
+    from portal.core.db import utcnow
+    from quality.models import QaAction
+
+    if visit is not None:
+        setting_obj, council_id = visit.setting, visit.council_id
+    else:
+        setting_obj = setting_obj or setting(organisation("provider"))
+        council_id = (council or organisation("council")).id
+    values = dict(owner="provider", priority="medium", description="Update the fire risk assessment",
+                  due_on=date(2026, 6, 1))
+    values.update(fields)
+    action = QaAction(visit_id=visit.id if visit else None, setting_id=setting_obj.id,
+                      provider_id=setting_obj.provider_id, council_id=council_id, status=status, **values)
+    if status in ("provider_responded",):
+        action.provider_response, action.responded_at = "Done", utcnow()
+    if status == "closed":
+        action.close_note, action.closed_at = "Done", utcnow()
+    db.session.add(action)
+    db.session.flush()
+    return action
+
+
+def quality_standards() -> None:
+    """Put back the QA framework's reference rows (migration 0027) if the harness emptied the table: the
+    per-test clean-up (tests/conftest.py REFERENCE_TABLES) keeps only alembic_version and need."""
+    import importlib.util
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from quality.models import QualityStandard
+
+    if db.session.scalar(select(QualityStandard.id).limit(1)) is not None:
+        return
+    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / "0027_quality_standard.py"
+    spec = importlib.util.spec_from_file_location("_migration_0027", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for framework, items in module.STANDARDS.items():
+        for n, (code, title) in enumerate(items):
+            db.session.add(QualityStandard(framework=framework, code=code, title=title, position=n, active=True))
+    db.session.flush()

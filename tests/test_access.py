@@ -186,7 +186,139 @@ CROSS_ORG.update({
 })
 
 
+def _other_councils_placement(app):
+    return factories.placement()
+
+
+def _other_councils_feedback_response(app):
+    return factories.feedback_response(comment="The staff are kind.")
+
+
+def _other_dps_forum_meeting(app):
+    return factories.forum_meeting()
+
+
+CROSS_ORG.update({
+    "feedback.send": ("placements_officer", _other_councils_placement),
+    "feedback.moderate": ("qa_officer", _other_councils_feedback_response),
+    "forums.meetings_detail": ("provider_staff", _other_dps_forum_meeting),
+    "forums.meetings_minutes": ("dps_manager", _other_dps_forum_meeting),
+})
+
+
 OPERATOR_ONLY = {"core.outbox_email", "core.retry_job"}  # system admins see every organisation's rows
+
+
+CROSS_ORG.update({  # tendering/award_views.py, outcome_views.py
+    "award.results": ("placements_officer", _other_councils_referral),
+    "award.reveal": ("placements_officer", _other_councils_referral),
+    "award.award": ("placements_officer", _other_councils_referral),
+    "award.results_csv": ("placements_officer", _other_councils_referral),
+    "award.results_pdf": ("placements_officer", _other_councils_referral),
+    "award.moved_in": ("placements_officer", _other_councils_referral),
+    "award.rerun": ("placements_officer", _other_councils_referral),
+    "award.spot_purchase": ("placements_officer", _other_councils_referral),
+    "award.cancel": ("placements_officer", _other_councils_referral),
+    "award.outcome": ("provider_staff", _referral_invited_elsewhere),
+})
+
+
+def _referral_with_another_panel(app):  # another council's closed referral, with a panel the user is not on
+    from portal.core.db import utcnow
+
+    referral = factories.referral(status="closed", closed_at=utcnow())
+    council = referral.council
+    factories.panel(referral, factories.user("panel_member", org=council), factories.user("panel_member", org=council))
+    return referral
+
+
+CROSS_ORG.update({  # tendering/evaluation_views.py, panel_views.py
+    "evaluation.proposals": ("placements_officer", _other_councils_referral),
+    "evaluation.panel": ("placements_officer", _other_councils_referral),
+    "evaluation.moderation": ("placements_officer", _other_councils_referral),
+    "evaluation.moderate": ("placements_officer", _other_councils_referral),
+    "evaluation.lock": ("placements_officer", _other_councils_referral),
+    "evaluation.no_proposals": ("placements_officer", _other_councils_referral),
+    "evaluation.audit": ("placements_officer", _other_councils_referral),
+    "panel.referral": ("panel_member", _referral_with_another_panel),
+    "panel.proposal": ("panel_member", _referral_with_another_panel),
+    "panel.submit": ("panel_member", _referral_with_another_panel),
+})
+
+
+def _referral_with_anothers_proposal(app):  # invited elsewhere; the other provider has a proposal and a question
+    from tendering.models import Clarification
+
+    referral = factories.referral(status="published")
+    proposal = factories.proposal(referral)
+    db.session.add(Clarification(referral_id=referral.id, provider_id=proposal.provider_id, question="Garden?"))
+    return referral
+
+
+CROSS_ORG.update({  # tendering/proposal_views.py, clarification_views.py
+    "proposals.edit": ("provider_admin", _referral_with_anothers_proposal),
+    "proposals.detail": ("provider_staff", _referral_with_anothers_proposal),
+    "proposals.revision": ("provider_staff", _referral_with_anothers_proposal),
+    "proposals.withdraw": ("provider_admin", _referral_with_anothers_proposal),
+    "clarifications.provider_questions": ("provider_staff", _referral_with_anothers_proposal),
+    "clarifications.officer_questions": ("placements_officer", _other_councils_referral),
+    "clarifications.answer": ("placements_officer", _other_councils_referral),
+})
+
+
+def _other_councils_visit(app):
+    return factories.monitoring_visit()
+
+
+def _other_providers_issued_visit(app):
+    return factories.monitoring_visit(status="report_issued")
+
+
+def _other_councils_action(app):  # also another provider's
+    return factories.qa_action()
+
+
+def _other_provider(app):
+    return factories.organisation("provider")
+
+
+CROSS_ORG.update({  # quality/visit_views.py, action_views.py, history_views.py
+    "visits.visits_detail": ("qa_officer", _other_councils_visit),
+    "visits.visits_record": ("qa_officer", _other_councils_visit),
+    "visits.visits_cancel": ("qa_officer", _other_councils_visit),
+    "visits.visits_issue": ("qa_officer", _other_councils_visit),
+    "visits.visits_report": ("provider_staff", _other_providers_issued_visit),
+    "visits.visits_report_pdf": ("provider_staff", _other_providers_issued_visit),
+    "actions.actions_new_for_visit": ("qa_officer", _other_councils_visit),
+    "actions.actions_detail": ("provider_staff", _other_councils_action),
+    "actions.actions_respond": ("provider_admin", _other_councils_action),
+    "actions.actions_close": ("qa_officer", _other_councils_action),
+    "history.history_provider": ("provider_staff", _other_provider),
+})
+
+
+def _other_dps_provider(app):
+    provider = factories.organisation("provider")
+    factories.admitted(provider, factories.dps())
+    return provider
+
+
+def _other_dps_compliance_status(app):
+    from quality.models import ComplianceStatus
+
+    provider = _other_dps_provider(app)
+    row = ComplianceStatus(subject_type="provider", subject_id=provider.id, provider_id=provider.id,
+                           status="suspended", reasons=[], failing_since={})
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+CROSS_ORG.update({
+    "returns.submit": ("provider_staff", _other_setting),
+    "compliance.provider": ("qa_officer", _other_dps_provider),
+    "compliance.lift": ("dps_manager", _other_dps_compliance_status),
+})
 
 
 CROSS_ORG_CASES = sorted(CROSS_ORG)  # fixed here: entries added below this line would never be parametrised
