@@ -7,7 +7,8 @@ trap 'scripts/services.sh stop' EXIT
 # shellcheck disable=SC1091
 . .services/env
 export PYTHONDONTWRITEBYTECODE=1
-.venv/bin/python -m pytest "$@"
+# Two workers (the CI machine has two cores); each gets its own database, named after its pid.
+.venv/bin/python -m pytest -n "${HF_TEST_WORKERS:-2}" "$@"
 status=$?
 if [ "$status" = "5" ]; then echo "pytest collected no tests" >&2; fi
 exit "$status"

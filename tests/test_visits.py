@@ -100,7 +100,8 @@ def test_plan_record_complete_and_issue_through_the_pages(app, world):
         assert f"/quality/visits/{visit_id}/report" in inbox[0].link
         assert db.session.scalar(select(EmailMessage).where(EmailMessage.kind == "visit_report_issued"))
         actions = [e.action for e in db.session.scalars(select(AuditEvent).where(
-            AuditEvent.object_type == "monitoring_visit", AuditEvent.object_id == str(visit_id)))]
+            AuditEvent.object_type == "monitoring_visit", AuditEvent.object_id == str(visit_id))
+            .order_by(AuditEvent.id))]
         assert actions == ["visit.planned", "visit.recorded", "visit.completed", "visit.report_issued"]
     provider = _client(app, world, "admin")
     report = provider.get(f"/quality/visits/{visit_id}/report")
