@@ -7,6 +7,8 @@ trap 'scripts/services.sh stop' EXIT
 # shellcheck disable=SC1091
 . .services/env
 export PYTHONDONTWRITEBYTECODE=1
+# Some parametrisations iterate sets: a fixed hash seed makes every xdist worker collect the same order.
+export PYTHONHASHSEED=0
 # Two workers (the CI machine has two cores); each gets its own database, named after its pid.
 .venv/bin/python -m pytest -n "${HF_TEST_WORKERS:-2}" "$@"
 status=$?

@@ -47,3 +47,9 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(sufficiency_views.bp)
     navigation.add(app, "Sufficiency", "sufficiency.dashboard", "placements_officer", "dps_manager", order=40)
+
+    from tendering import ocds_cli, ocds_views
+
+    ocds_cli.register(app)
+    app.register_blueprint(ocds_views.bp)
+    navigation.add(app, "Exports", "exports.index", "placements_officer", "dps_manager", order=41)
