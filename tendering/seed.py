@@ -310,7 +310,7 @@ def seed_history(council: Organisation, officer: User, members: list[User], rng:
         ranked = sorted((p for p in evaluation.submitted_proposals(referral) if p.rank), key=lambda p: p.rank)
         award.award(referral, ranked[0].id, None, officer)
         placements.record_moved_in(referral, officer, date.today())
-        _backdate(referral, 330 - n * 27)
+        _backdate(referral, 380 - n * 30)
         placement = placements.placement_for(referral)
         if n % 4 == 3:  # some have ended, one of them unplanned
             placement.end_date = placement.start_date + timedelta(days=120)
