@@ -9,6 +9,9 @@ def register(app: Flask) -> None:
     from tendering.tabs import tabs_for
 
     cli.register(app)
+    from tendering import view_audit
+
+    view_audit.register(app)
     from tendering.seed import seed_referrals
 
     app.extensions.setdefault("homefinder.seed_hooks", []).append(seed_referrals)
