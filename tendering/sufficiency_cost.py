@@ -74,16 +74,18 @@ def savings(f: Filters) -> Table:
     """Per month of award: Σ (median weekly cost of the referral's suitable proposals − awarded weekly cost).
     Positive: the award cost less than the typical suitable offer."""
     month = month_of(Award.awarded_at)
+    awarded = (select(Award.referral_id).join(Referral, Referral.id == Award.referral_id)
+               .where(*referral_conditions(f), Award.status == "active", Award.kind == "competition"))
     awards = db.session.execute(
         select(Award.referral_id, Award.weekly_cost_pence, month).join(Referral, Referral.id == Award.referral_id)
         .where(*referral_conditions(f), Award.status == "active", Award.kind == "competition")).all()
     offers: dict[int, list[int]] = defaultdict(list)
-    ids = [a[0] for a in awards]
-    if ids:
+    if awards:
+        # The same awards as a subquery, not thousands of bound ids: one plan, an index join on proposal.
         for referral_id, cost in db.session.execute(
                 select(Proposal.referral_id, Proposal.weekly_cost_pence)
-                .where(Proposal.referral_id.in_(ids), Proposal.status == "submitted", Proposal.suitable.is_(True),
-                       Proposal.weekly_cost_pence.is_not(None))).all():
+                .where(Proposal.referral_id.in_(awarded), Proposal.status == "submitted",
+                       Proposal.suitable.is_(True), Proposal.weekly_cost_pence.is_not(None))).all():
             offers[referral_id].append(cost)
     per_month: dict[str, list] = {}
     for referral_id, awarded, m in awards:
