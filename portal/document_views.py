@@ -1,12 +1,14 @@
 """Provider pages for documents: list, upload, view and download, remove. Thin: forms and services."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from decimal import Decimal
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from portal.core import db
+from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import User
 from portal.core.services import ServiceError
@@ -35,8 +37,29 @@ def documents():
     provider_id = current_user.organisation_id
     current = documents_for(provider_id)
     missing = [kind for kind, (status, _doc) in insurance_status(provider_id, today).items() if status == "missing"]
+    file = tabular.maybe_download(request, DOCUMENT_HEADERS, lambda: _document_rows(current, missing, today),
+                                  "documents")
+    if file:
+        return file
     return render_template("portal/documents.html", current=current, missing=missing, kinds=DOCUMENT_KINDS,
                            previous=documents_for(provider_id, "superseded"), today=today, expiry_tag=expiry_tag)
+
+
+DOCUMENT_HEADERS = ("Document", "File", "Home", "Cover (GBP)", "Expires", "Status")
+
+
+def _document_rows(current, missing, today) -> list[tuple]:
+    """The page's "Current documents" table, in its order: each kind, a missing row first if missing."""
+    rows = []
+    for kind, label in DOCUMENT_KINDS.items():
+        if kind in missing:
+            rows.append((label, None, None, None, None, "Missing"))
+        for doc in (d for d in current if d.kind == kind):
+            tag = expiry_tag(doc, today)
+            rows.append((doc.kind_label, doc.filename, doc.setting.name if doc.setting else None,
+                         Decimal(doc.cover_amount_pence) / 100 if doc.cover_amount_pence is not None else None,
+                         doc.expires_on, tag[0] if tag else None))
+    return rows
 
 
 def _upload_form() -> UploadDocumentForm:

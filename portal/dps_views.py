@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from portal import admissions, dps_services
 from portal.admission_forms import DECISION_FORMS, NewDpsForm, ProviderFilterForm, QueueFilterForm, RenameLotForm
 from portal.admissions import SECTIONS, STATUS_LABELS, STATUS_TAGS, AdmissionError
-from portal.core import db
+from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import User
 from portal.core.services import ServiceError
@@ -92,8 +93,21 @@ def applications():
     today = admissions.uk_today()
     rows = [(a, dps_services.clock(a.decision_due_on, today) if a.status in dps_services.AWAITING else None)
             for a in dps_services.queue(current_user, statuses)]
+    file = tabular.maybe_download(request, QUEUE_HEADERS, lambda: [_queue_row(a, c) for a, c in rows],
+                                  f"admissions-{status}")
+    if file:
+        return file
     return render_template("portal/dps_applications.html", form=form, rows=rows, labels=STATUS_LABELS,
                            tags=STATUS_TAGS, today=today)
+
+
+QUEUE_HEADERS = ("Provider", "DPS", "Lots", "Status", "Received", "Decision due", "Extended", "Clock", "Decided")
+
+
+def _queue_row(a: DpsApplication, clock) -> tuple:
+    return (a.provider.name, a.dps.name, ", ".join(lot.name for lot in a.lots), STATUS_LABELS[a.status],
+            a.submitted_at, a.decision_due_on if clock else None, bool(a.extended) if clock else None,
+            clock.text if clock else None, a.decided_at)
 
 
 def _decision_page(application: DpsApplication, failed: tuple[str, object] | None = None):
@@ -147,17 +161,39 @@ def applications_decide(application_id: int, decision: str):
 
 # --- providers --------------------------------------------------------------------------------------
 
-def _provider_filters() -> ProviderFilterForm:
-    form = ProviderFilterForm(formdata=request.args)
+def _provider_filters(user: User | None = None, formdata=None) -> ProviderFilterForm:
+    user = user or current_user
+    form = ProviderFilterForm(formdata=request.args if formdata is None else formdata, meta={"csrf": False})
     any_ = [SelectChoice("", "Any")]
-    form.lot.choices = any_ + [SelectChoice(str(lot.id), lot.name) for lot in dps_services.lots_for(current_user)]
+    form.lot.choices = any_ + [SelectChoice(str(lot.id), lot.name) for lot in dps_services.lots_for(user)]
     form.kind.choices = any_ + [SelectChoice(k, v) for k, v in SETTING_KINDS.items()]
     form.rating.choices = any_ + [SelectChoice(r, r) for r in RATINGS] + [
         SelectChoice(dps_services.NOT_INSPECTED, "Not yet inspected")]
     form.compliance.choices = any_ + [SelectChoice("suspended", "Has a suspension"),
                                       SelectChoice("clear", "No suspensions")]
-    form.area.choices = any_ + [SelectChoice(a, a) for a in dps_services.areas_for(current_user)]
+    form.area.choices = any_ + [SelectChoice(a, a) for a in dps_services.areas_for(user)]
     return form
+
+
+PROVIDER_HEADERS = ("Provider", "Contact name", "Contact email")
+FILTERS = ("lot", "kind", "rating", "compliance", "area")
+
+
+def _provider_query(user: User, form: ProviderFilterForm):
+    filters = {k: form[k].data for k in FILTERS if form[k].data}
+    return filters, dps_services.provider_query(
+        user, lot_id=int(filters["lot"]) if "lot" in filters else None, kind=filters.get("kind"),
+        rating=filters.get("rating"), suspended=filters.get("compliance"), area=filters.get("area"))
+
+
+@tabular.register_export("dps-providers", MANAGER)
+def provider_table(user: User, params: dict):
+    """Every provider the page lists for these filters (all pages), as the manager sees them."""
+    form = _provider_filters(user, MultiDict(params))
+    if not form.validate():
+        return PROVIDER_HEADERS, []
+    _, query = _provider_query(user, form)
+    return PROVIDER_HEADERS, ((p.name, p.contact_name, p.contact_email) for p in db.session.scalars(query))
 
 
 @bp.get("/dps/providers")
@@ -168,11 +204,12 @@ def providers():
     if not form.validate():
         return render_template("portal/dps_providers.html", form=form, providers=[], total=0, page=1,
                                page_size=PAGE_SIZE, filters={}), 400
-    filters = {k: form[k].data for k in ("lot", "kind", "rating", "compliance", "area") if form[k].data}
-    query = dps_services.provider_query(
-        current_user, lot_id=int(filters["lot"]) if "lot" in filters else None, kind=filters.get("kind"),
-        rating=filters.get("rating"), suspended=filters.get("compliance"), area=filters.get("area"))
+    filters, query = _provider_query(current_user, form)
     rows, total = dps_services.page_of_providers(query, page, PAGE_SIZE)
+    file = tabular.maybe_download(request, *provider_table(current_user, filters), "providers",
+                                  export="dps-providers", params=filters, count=total)
+    if file:
+        return file
     return render_template("portal/dps_providers.html", form=form, providers=rows, total=total, page=page,
                            page_size=PAGE_SIZE, filters=filters)
 

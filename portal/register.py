@@ -46,3 +46,7 @@ def register(app: Flask) -> None:
     navigation.add(app, "DPS", "dps.overview", "dps_manager", order=25)
     navigation.add(app, "Providers", "dps.providers", "dps_manager", order=26)
     navigation.add(app, "Admissions", "dps.applications", "dps_manager", order=27)
+
+    from portal import export_views
+
+    app.register_blueprint(export_views.bp)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from portal.core import db
+from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import User
 from portal.core.services import ServiceError
@@ -42,7 +42,30 @@ def settings():
     if not show_closed:
         query = query.where(Setting.status == "open")
     homes = db.session.scalars(query.options(selectinload(Setting.vacancy)).order_by(Setting.name, Setting.id)).all()
-    return render_template("portal/settings.html", homes=homes, show_closed=show_closed)
+    file = tabular.maybe_download(request, SETTING_HEADERS, lambda: map(_setting_row, homes),
+                                  "homes-all" if show_closed else "homes")
+    return file or render_template("portal/settings.html", homes=homes, show_closed=show_closed)
+
+
+SETTING_HEADERS = ("Home", "URN", "Postcode", "Status", "Kind", "Ofsted", "Places", "Vacancy")
+VACANCY_HEADERS = ("Home", "Vacancy", "Confirmed", "Places free", "Free from", "Note")
+
+
+def _vacancy_state(s: Setting) -> str | None:
+    if s.status != "open":
+        return None
+    return "None recorded" if not s.vacancy else "Stale" if s.vacancy.is_stale() else "Current"
+
+
+def _setting_row(s: Setting) -> tuple:
+    return (s.name, s.urn, s.postcode, s.status.capitalize(), s.kind_label, s.overall_effectiveness or "Not yet inspected",
+            s.registered_places, _vacancy_state(s))
+
+
+def _vacancy_row(s: Setting) -> tuple:
+    v = s.vacancy
+    return (s.name, _vacancy_state(s), v.confirmed_at if v else None, v.places_free if v else None,
+            v.free_from if v else None, v.note if v else None)
 
 
 def _setting_form(setting: Setting | None = None) -> SettingForm:
@@ -188,6 +211,9 @@ def _row_input(row) -> VacancyInput | None:
 @allow(*PROVIDER)
 def vacancies():
     homes = _open_settings()
+    if request.method == "GET" and (file := tabular.maybe_download(request, VACANCY_HEADERS,
+                                                                   lambda: map(_vacancy_row, homes), "vacancies")):
+        return file
     form = BulkVacanciesForm(homes)
     if form.validate_on_submit():
         try:

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
-from portal.core import db
+from portal.core import db, tabular
 from portal.core.access import allow, owned
 from tendering import award as awards
 from tendering import closing, exports, placements
@@ -127,8 +127,18 @@ def results_csv(referral_id: int):
     referral = owned()
     if not awards.revealed(referral):
         abort(404)
-    return Response(exports.to_csv(referral), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="referral-{referral.id}-results.csv"'})
+    return tabular.download(exports.headers(), exports.rows(referral), f"referral-{referral.id}-results", "csv")
+
+
+@bp.get("/referrals/<int:referral_id>/results.xlsx")
+@allow(OFFICER, owner=own_council_referral)
+def results_xlsx(referral_id: int):
+    """The same ranked matrix as results.csv, as a workbook (numbers as numbers)."""
+    referral = owned()
+    if not awards.revealed(referral):
+        abort(404)
+    return tabular.download(exports.headers(), exports.rows(referral), f"referral-{referral.id}-results", "xlsx",
+                            "Ranked results")
 
 
 @bp.get("/referrals/<int:referral_id>/results.pdf")

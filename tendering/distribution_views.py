@@ -1,10 +1,10 @@
 """The officer's distribution list: every provider considered for a referral, invited or not, and why."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
-from portal.core import db
+from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.db import utcnow
 from portal.models import STALE_AFTER, Setting
@@ -41,6 +41,12 @@ def distribution(referral_id: int):
                                for sid in row.setting_ids if sid in settings] for row in rows}
     invited = sum(1 for row in rows if row.invited)
     declined = sum(1 for row in rows if row.declined_at is not None)
+    file = tabular.maybe_download(request, ("Provider", "Invited", "Declined", "Matching homes, or why not invited"), [
+        (row.provider.name, row.invited, row.declined_at is not None,
+         "; ".join(f"{d}: {v}" for d, v in homes[row.provider_id]) if row.invited else "; ".join(row.reasons))
+        for row in rows], f"referral-{referral.id}-distribution")
+    if file:
+        return file
     return render_template("tendering/distribution.html", referral=referral, rows=rows, homes=homes,
                            counts={"considered": len(rows), "invited": invited, "not_invited": len(rows) - invited,
                                    "declined": declined})

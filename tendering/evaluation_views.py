@@ -1,11 +1,11 @@
 """The officer's evaluation pages: sealed proposals, the panel, moderation, locking quality, the audit trail."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from portal.core import db
+from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import User
 from tendering import closing, evaluation
@@ -42,8 +42,26 @@ def proposals(referral_id: int):
     referral = _referral()
     sealed = evaluation.is_sealed(referral)
     rows = [] if sealed else evaluation.submitted_proposals(referral)
-    return render_template("tendering/evaluation_proposals.html", counts=evaluation.counts(referral), rows=rows,
-                           **_common(referral))
+    counts = evaluation.counts(referral)
+    file = tabular.maybe_download(request, *_proposal_table(referral, sealed, counts, rows),
+                                  f"referral-{referral.id}-proposals")
+    if file:
+        return file
+    return render_template("tendering/evaluation_proposals.html", counts=counts, rows=rows, **_common(referral))
+
+
+def _proposal_table(referral: Referral, sealed: bool, counts: dict, rows: list) -> tuple[tuple, list]:
+    """Exactly what the page shows: while sealed only the counts; after closing the blind list, with
+    quality and suitability once locked; never a price (the page shows none)."""
+    if sealed:
+        return ("Measure", "Value"), [("Proposals received", counts["submitted"]), ("Declined", counts["declined"]),
+                                      ("Response deadline", referral.response_deadline)]
+    headers = ("Label", "Provider", "Home", "Submitted")
+    locked = referral.quality_locked_at is not None
+    if locked:
+        headers += ("Quality (%)", "Suitable")
+    return headers, [(f"Proposal {p.label}", p.provider.name, p.setting.name if p.setting else None, p.submitted_at)
+                     + ((p.quality_percent, p.suitable) if locked else ()) for p in rows]
 
 
 @bp.route("/referrals/<int:referral_id>/panel", methods=["GET", "POST"])

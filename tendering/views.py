@@ -5,10 +5,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from portal.core import db
+from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import User
 from tendering import authoring, closing, services, summary
+from tendering.placements import is_spot_purchase
 from tendering.authoring import SECTIONS, AuthoringError
 from tendering.forms import SECTION_FORMS, NeedsForm, NewReferralForm, PublishForm
 from tendering.models import REFERRAL_STATUSES, SEVERITIES, Referral
@@ -37,8 +38,29 @@ def referrals():
     status = status if status in REFERRAL_STATUSES else None
     if any([closing.close_if_due(r) for r in services.council_referrals(current_user, "published")]):
         db.commit()
-    return render_template("tendering/referrals.html", referrals=services.council_referrals(current_user, status),
+    rows = services.council_referrals(current_user, status)
+    file = tabular.maybe_download(request, REFERRAL_HEADERS, lambda: map(_referral_row, rows),
+                                  f"referrals-{status or 'all'}", export="referrals", params={"status": status or ""},
+                                  count=len(rows))
+    if file:
+        return file
+    return render_template("tendering/referrals.html", referrals=rows,
                            status=status, statuses=REFERRAL_STATUSES, **_labels())
+
+
+REFERRAL_HEADERS = ("Referral", "Case reference", "Lot", "Status", "Spot purchase", "Started", "Response deadline")
+
+
+def _referral_row(r: Referral) -> tuple:
+    return (r.id, r.case_reference, r.lot.name if r.lot else None, services.STATUS_LABELS[r.status],
+            is_spot_purchase(r), r.created_at.date() if r.created_at else None, r.response_deadline)
+
+
+@tabular.register_export("referrals", OFFICER)
+def referral_table(user: User, params: dict):
+    """The officer's referral list for their own council, with the page's status filter."""
+    status = params.get("status") if params.get("status") in REFERRAL_STATUSES else None
+    return REFERRAL_HEADERS, map(_referral_row, services.council_referrals(user, status))
 
 
 @bp.route("/referrals/new", methods=["GET", "POST"])

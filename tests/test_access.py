@@ -321,6 +321,25 @@ CROSS_ORG.update({
 })
 
 
+
+def _other_users_table_export(app):  # portal/export_views.py: someone else's background export
+    from portal.core.jobs import function_path
+    from portal.core.models import JobRun
+    from portal.export_views import run_export
+
+    other = factories.user("dps_manager")
+    run = JobRun(key=f"export:other-{other.id}", function=function_path(run_export), status="succeeded",
+                 args=[other.id, "dps-providers", "csv", "{}", f"other-{other.id}"])
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+CROSS_ORG.update({  # portal/export_views.py, tendering/award_views.py (ranked matrix as XLSX)
+    "table_exports.progress": ("dps_manager", _other_users_table_export),
+    "award.results_xlsx": ("placements_officer", _other_councils_referral),
+})
+
 CROSS_ORG_CASES = sorted(CROSS_ORG)  # fixed here: entries added below this line would never be parametrised
 
 
