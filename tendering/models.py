@@ -67,6 +67,8 @@ class Referral(Base):
         CheckConstraint("quality_locked_at IS NOT NULL OR status NOT IN ('quality_evaluated', 'price_evaluated', "
                         "'awarded')", name="locked_before_price"),
         Index("ix_referral_council_status", "council_id", "status"),
+        Index("ix_referral_council_published", "council_id", "published_at",
+              postgresql_include=["status", "lot_id"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -159,6 +161,8 @@ class ReferralProvider(Base):
         CheckConstraint(f"decline_reason IS NULL OR {_in('decline_reason', DECLINE_REASONS)}", name="decline_reason"),
         CheckConstraint("invited OR declined_at IS NULL", name="decline_needs_invitation"),
         Index("ix_referral_provider_provider_invited", "provider_id", "invited"),
+        Index("ix_referral_provider_declined", "referral_id", postgresql_include=["decline_reason"],
+              postgresql_where=text("declined_at IS NOT NULL"), sqlite_where=text("declined_at IS NOT NULL")),
     )
 
     referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"), primary_key=True)
@@ -224,6 +228,8 @@ class Proposal(Base):
               sqlite_where=text("status IN ('draft', 'submitted')")),
         UniqueConstraint("referral_id", "blind_position", name="blind_position"),
         Index("ix_proposal_referral_status", "referral_id", "status"),
+        Index("ix_proposal_referral_submitted", "referral_id", postgresql_include=["suitable", "weekly_cost_pence"],
+              postgresql_where=text("status = 'submitted'"), sqlite_where=text("status = 'submitted'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -374,6 +380,8 @@ class Award(Base):
         CheckConstraint("weekly_cost_pence > 0", name="weekly_cost"),
         Index("uq_award_active_referral", "referral_id", unique=True,
               postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
+        Index("ix_award_active_kind", "referral_id", postgresql_include=["kind", "weekly_cost_pence", "awarded_at"],
+              postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -404,6 +412,8 @@ class Placement(Base):
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_after_start"),
         CheckConstraint("(end_date IS NULL) = (ended_planned IS NULL)", name="ending"),
         Index("ix_placement_council_start", "council_id", "start_date"),
+        Index("ix_placement_council_current", "council_id", postgresql_include=["weekly_cost_pence", "referral_id"],
+              postgresql_where=text("end_date IS NULL"), sqlite_where=text("end_date IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

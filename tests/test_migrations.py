@@ -62,3 +62,22 @@ def test_models_match_migrations_and_every_step_reverses(fresh_url):
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     engine.dispose()
     command.upgrade(cfg, "head")
+
+
+def test_the_dashboard_and_matching_indexes_exist(database_url):
+    """bench/dashboard.py and bench/distribute.py rely on these; a migration must not lose them."""
+    from sqlalchemy import inspect as sa_inspect
+
+    from portal.core.db import make_engine
+
+    engine = make_engine(database_url)
+    inspector = sa_inspect(engine)
+    expected = {"referral": {"ix_referral_council_published", "ix_referral_council_status"},
+                "referral_provider": {"ix_referral_provider_declined", "ix_referral_provider_provider_invited"},
+                "proposal": {"ix_proposal_referral_submitted", "uq_proposal_live"},
+                "award": {"ix_award_active_kind", "uq_award_active_referral"},
+                "placement": {"ix_placement_council_current"},
+                "setting": {"ix_setting_matching"}}
+    for table, names in expected.items():
+        assert names <= {index["name"] for index in inspector.get_indexes(table)}, table
+    engine.dispose()
