@@ -96,8 +96,8 @@ def create_action(actor: User, setting: Setting, *, visit: MonitoringVisit | Non
 
 
 def _may(actor: User | None, action: QaAction, to_status: str) -> bool:
-    if to_status == "provider_responded":
-        return is_provider_of(actor, action)
+    if to_status == "provider_responded":  # only on the provider's own actions, not the council's
+        return action.owner == "provider" and is_provider_of(actor, action)
     if to_status == "closed":
         return is_officer_of(actor, action)
     return actor is None or is_officer_of(actor, action)  # overdue: the scheduled job (or an officer)

@@ -84,6 +84,18 @@ def test_provider_cannot_close_and_officer_cannot_respond(app, world):
             actions.transition(action, "provider_responded", db.session.get(User, world["officer"]), reason="x")
 
 
+def test_a_council_owned_action_is_not_the_providers_to_respond_to(app, world):
+    with app.app_context():
+        action = db.session.get(QaAction, world["action"])
+        action.owner = "council"
+        db.commit()
+        with pytest.raises(ActionError, match="You cannot respond to this action"):
+            actions.transition(action, "provider_responded", db.session.get(User, world["staff"]), reason="Done")
+        db.session.rollback()
+    page = _client(app, world["staff_email"]).get(f"/quality/actions/{world['action']}").get_data(as_text=True)
+    assert "Respond to the action" not in page
+
+
 def test_reading_treats_past_due_as_overdue_before_the_job_runs(app, world):
     with app.app_context():
         action = db.session.get(QaAction, world["action"])
