@@ -1,14 +1,16 @@
 """Matching and distribution (DESIGN.md "Matching and distribution").
 
 `distribute(referral, actor)` runs once, when a referral is published: it considers every provider that
-has at least one setting, writes one `ReferralProvider` row for each (invited or not, and why), and tells
-every active provider_admin and provider_staff user of an invited provider, once, in the portal inbox and
-by email. A second call is a no-op that returns the rows already written.
+has at least one setting, writes one `ReferralProvider` row for each (invited or not, and why), and
+queues ONE job, `send_invitations(referral_id)`, that tells every active provider_admin and provider_staff
+user of an invited provider, once, in the portal inbox and by email (idempotent keys per user, so a retry
+sends nothing twice). Publishing therefore costs the evaluation and one INSERT, however many recipients.
+A second call is a no-op that returns the rows already written.
 
 Queries are few and independent of the number of settings and providers: one statement evaluates every
 setting rule in SQL and returns one row per provider (rule failure counts, matching settings and their
 rank, admission, suspension, preference: tendering/distribution_bulk.py), one bulk INSERT writes the
-distribution list, one query finds the recipients, and portal.core.bulk_mail.notify_many writes their
+distribution list, and the fan-out job finds the recipients and lets portal.core.bulk_mail.notify_many write their
 inbox rows, emails and jobs with a few multi-row INSERTs (rendering the template once per referral).
 
 Decisions:
@@ -35,6 +37,7 @@ from portal.core import db
 from portal.core.audit import record
 from portal.core.db import utcnow
 from portal.core.bulk_mail import notify_many
+from portal.core.jobs import enqueue
 from portal.core.models import Organisation, User, UserRole
 from portal.models import LOT_KINDS, DpsApplication, Setting, dps_application_lot, setting_need
 from portal.preferences import accepts
@@ -152,27 +155,60 @@ def recipients(provider_ids, *, light: bool = False) -> list[User]:
     return list(db.session.scalars(stmt))
 
 
-def distribute(referral: Referral, actor: User | None, *, send: bool = True) -> list[ReferralProvider]:
-    """Write the distribution list for a just-published referral and invite the matching providers.
+@dataclass(frozen=True)
+class Considered:
+    """One provider on a referral's distribution list, as written (the ReferralProvider row's values)."""
 
-    Runs in the caller's transaction (the caller commits). Idempotent: if rows exist, returns them."""
+    referral_id: int
+    provider_id: int
+    invited: bool
+    reasons: list
+    setting_ids: list
+    rank: int | None
+
+
+def _considered(row) -> Considered:
+    return Considered(row.referral_id, row.provider_id, row.invited, list(row.reasons or []),
+                      list(row.setting_ids or []), row.rank)
+
+
+def distribute(referral: Referral, actor: User | None, *, send: bool = True) -> list[Considered]:
+    """Write the distribution list for a just-published referral and queue the invitations' fan-out job.
+
+    Runs in the caller's transaction (the caller commits; the job runs after the commit). Idempotent: if
+    rows exist, returns them. Returns one record per provider considered, invited first, best first."""
     existing = existing_rows(referral)
     if existing:
-        return existing
+        return [_considered(row) for row in existing]
     now = utcnow()
     decisions = evaluate(referral)
-    rows = bulk.insert_rows(referral.id, decisions, now)
-    invited_ids = [d["provider_id"] for d in decisions if d["invited"]]
-    users = recipients(invited_ids, light=True) if send else []
+    bulk.insert_rows(referral.id, decisions, now, load=False)
+    invited = sum(1 for d in decisions if d["invited"])
+    if send and invited:
+        enqueue(send_invitations, referral.id, key=f"referral_invitations:{referral.id}")
+    record("referral.distributed", "referral", referral.id, actor=actor, organisation_id=referral.council_id,
+           after={"considered": len(decisions), "invited": invited, "not_invited": len(decisions) - invited})
+    return [Considered(referral.id, d["provider_id"], d["invited"], d["reasons"], d["setting_ids"], d["rank"])
+            for d in decisions]
+
+
+def send_invitations(referral_id: int) -> int:
+    """Job: tell every active user of every invited provider, once (inbox + email). Safe to retry: each
+    message has an idempotency key per user and referral. Returns how many users were told."""
+    referral = db.session.get(Referral, referral_id)
+    if referral is None or referral.status == "draft":
+        return 0
+    invited_ids = list(db.session.scalars(select(ReferralProvider.provider_id).where(
+        ReferralProvider.referral_id == referral_id, ReferralProvider.invited.is_(True))))
+    users = recipients(invited_ids, light=True)
     if users:
         link = _link("invitations.detail", referral_id=referral.id)
         context = {"age": referral.age, "lot_name": referral.lot.name if referral.lot else None,
                    "deadline": referral.response_deadline, "emergency": referral.emergency}
         notify_many(users, "referral_invitation", "referral", referral.id, link=link, **context)
-    record("referral.distributed", "referral", referral.id, actor=actor, organisation_id=referral.council_id,
-           after={"considered": len(rows), "invited": len(invited_ids), "not_invited": len(rows) - len(invited_ids),
-                  "notified_users": len(users)})
-    return rows
+    record("referral.invitations_sent", "referral", referral.id, organisation_id=referral.council_id,
+           after={"providers": len(invited_ids), "notified_users": len(users)})
+    return len(users)  # the job runner commits these rows with the run's success, then sends the emails
 
 
 # Kept for readers who want the SQL shape of eligibility (used by bench/distribute.py).

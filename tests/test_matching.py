@@ -193,7 +193,9 @@ def test_one_invitation_per_provider_one_message_per_user_and_idempotent(market)
     assert f"/invitations/{referral.id}" in email.body_text
     audits = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "referral.distributed")).all()
     assert len(audits) == 1
-    assert audits[0].after == {"considered": 2, "invited": 1, "not_invited": 1, "notified_users": 3}
+    assert audits[0].after == {"considered": 2, "invited": 1, "not_invited": 1}
+    sent = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "referral.invitations_sent")).all()
+    assert [event.after for event in sent] == [{"providers": 1, "notified_users": 3}]  # the fan-out job, once
 
 
 def test_query_count_does_not_grow_with_settings(market, app):
