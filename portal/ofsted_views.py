@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -11,7 +11,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput
 from wtforms import SubmitField
 from wtforms.validators import ValidationError
 
-from portal.core import db
+from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.jobs import enqueue
 from portal.ofsted import FIELD_LABELS, MAX_BYTES, create_import, imports_for, long_date, own_import, run_import
@@ -54,7 +54,14 @@ def _show(field: str, value) -> str:
 @bp.get("")
 @allow("dps_manager")
 def imports():
-    return render_template("portal/ofsted_imports.html", imports=imports_for(current_user))
+    rows = imports_for(current_user)
+    file = tabular.maybe_download(request, ("File", "Uploaded", "Uploaded by", "Status", "Changes", "Unknown URNs",
+                                            "Rejected rows"), lambda: [
+        (i.filename, i.created_at, i.uploaded_by.name if i.uploaded_by else "Command line", i.status.capitalize(),
+         i.changes_count, i.unknown_count, i.rejected_count) for i in rows], "ofsted-imports")
+    if file:
+        return file
+    return render_template("portal/ofsted_imports.html", imports=rows)
 
 
 @bp.route("/new", methods=["GET", "POST"])

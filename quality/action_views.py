@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.core import db
+from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import User
 from portal.models import Setting
@@ -45,6 +45,14 @@ def actions_list():
     scope = ({"council_id": current_user.organisation_id} if current_user.has_role("qa_officer")
              else {"provider_id": current_user.organisation_id})
     rows = actions.actions_for(status=None if status == "all" else status, **scope)
+    officer = current_user.has_role("qa_officer")
+    headers = ("Action", "Home") + (("Provider",) if officer else ()) + ("Priority", "Due", "Status")
+    file = tabular.maybe_download(request, headers, lambda: [
+        (a.description, a.setting.name) + ((a.provider.name,) if officer else ())
+        + (ACTION_PRIORITIES[a.priority], a.due_on, actions.STATUS_LABELS[actions.effective_status(a)])
+        for a in rows], f"actions-{status}")
+    if file:
+        return file
     return render_template("quality/actions.html", actions=rows, status=status, filters=FILTERS, **_labels())
 
 

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.core import db
+from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import Organisation, User
 from portal.models import DpsApplication, Lot, Setting, dps_application_lot
@@ -21,6 +21,7 @@ from quality.return_forms import LiftSuspensionForm, StatusFilterForm
 bp = Blueprint("compliance", __name__)
 COUNCIL = ("qa_officer", "dps_manager")
 PROVIDER = ("provider_admin", "provider_staff")
+LISTED_HEADERS = ("Provider or home", "Type", "Provider", "Status", "Reasons")
 
 
 def dps_provider(user: User, provider_id: int, **_) -> Organisation | None:
@@ -83,9 +84,16 @@ def dashboard():
     counts = {kind: Counter(r.status for r in rows if r.subject_type == kind) for kind in ("provider", "setting")}
     listed = [r for r in rows if (r.status == chosen if chosen else r.status in ("non_compliant", "suspended"))]
     listed.sort(key=lambda r: (-compliance.ORDER[r.status], r.provider_id, r.subject_type, r.subject_id))
+    names = _names(listed)
+    file = tabular.maybe_download(request, LISTED_HEADERS, lambda: [(
+        names.get((r.subject_type, r.subject_id), ""), "Home" if r.subject_type == "setting" else "Provider",
+        names.get(("provider", r.provider_id), ""), LABELS[r.status], "; ".join(x["reason"] for x in r.reasons or ()))
+        for r in listed], f"compliance-{chosen or 'non-compliant-and-suspended'}")
+    if file:
+        return file
     return render_template("quality/compliance_dashboard.html", form=form, chosen=chosen, counts=counts,
                            statuses=COMPLIANCE_STATUSES, labels=LABELS, tags=TAGS, listed=listed,
-                           names=_names(listed), lots=_by_lot(provider_ids, rows))
+                           names=names, lots=_by_lot(provider_ids, rows))
 
 
 def _provider_context(provider: Organisation) -> dict:

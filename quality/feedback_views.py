@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.core import db
+from portal.core import db, tabular
 from portal.core.access import allow, owned, public
 from portal.core.models import User
 from quality import feedback, themes
@@ -62,9 +62,13 @@ def send(placement_id: int):
 @bp.get("/feedback/moderation")
 @allow("qa_officer")
 def moderation():
-    return render_template("quality/feedback_moderation.html",
-                           responses=feedback.pending_for(current_user.organisation_id),
-                           respondent_types=RESPONDENT_TYPES, kinds=_kinds())
+    responses, kinds = feedback.pending_for(current_user.organisation_id), _kinds()
+    file = tabular.maybe_download(  # as the page: never the comment text, which is still pending moderation
+        request, ("Received", "From", "Kind of home", "Possible identifying details found"), lambda: [
+            (r.submitted_at, RESPONDENT_TYPES[r.respondent_type], kinds.get(r.setting_kind, r.setting_kind),
+             len(r.pii_findings or ())) for r in responses], "feedback-moderation")
+    return file or render_template("quality/feedback_moderation.html", responses=responses,
+                                   respondent_types=RESPONDENT_TYPES, kinds=kinds)
 
 
 @bp.route("/feedback/moderation/<int:response_id>", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from portal.core import db
+from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import COUNCIL_ROLES, PROVIDER_ROLES, User
 from quality import forum_meetings, forum_pack, forums
@@ -79,7 +79,13 @@ def pack(fmt: str):
 @bp.get("/forums/meetings")
 @allow(*MEMBERS)
 def meetings():
-    return render_template("quality/forum_meetings.html", meetings=forum_meetings.meetings_for(current_user),
+    rows = forum_meetings.meetings_for(current_user)
+    file = tabular.maybe_download(request, ("Meeting", "When", "Where", "Minutes"), lambda: [
+        (m.title, m.meets_at, m.location or "To be confirmed", "Attached" if m.minutes_key else "Not yet")
+        for m in rows], "forum-meetings")
+    if file:
+        return file
+    return render_template("quality/forum_meetings.html", meetings=rows,
                            organiser=current_user.has_role(*forum_meetings.ORGANISERS))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.core import db
+from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import User
 from portal.models import Setting
@@ -28,6 +28,11 @@ def own_setting(user: User, setting_id: int, **_) -> Setting | None:
 def returns_list():
     today = returns.uk_today()
     months, rows = returns.grid(current_user.organisation_id, today)
+    file = tabular.maybe_download(request, ("Home",) + tuple(m.strftime("%B %Y") for m in months), lambda: [
+        (row.setting.name,) + tuple(returns.STATUS_LABELS[status] for _m, status in row.cells) for row in rows],
+        "monthly-returns")
+    if file:
+        return file
     return render_template("quality/returns.html", months=months, rows=rows, labels=returns.STATUS_LABELS,
                            tags=returns.STATUS_TAGS, due_on=returns.due_on)
 
@@ -66,4 +71,6 @@ def submit(setting_id: int):
 def overdue():
     today = returns.uk_today()
     rows = returns.overdue_across(today, provider_ids_for(current_user))
-    return render_template("quality/returns_overdue.html", rows=rows)
+    file = tabular.maybe_download(request, ("Provider", "Home", "Month", "Was due"), lambda: [
+        (r.provider.name, r.setting.name, r.month.strftime("%B %Y"), r.due_on) for r in rows], "returns-overdue")
+    return file or render_template("quality/returns_overdue.html", rows=rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.core import db
+from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import User
 from portal.models import Setting
@@ -52,6 +52,12 @@ def visits_list():
     status = status if status in visits.STATUS_LABELS else None
     rows = visits.visits_for_council(current_user.organisation_id, status)
     overdue_actions = actions_for(council_id=current_user.organisation_id, status="overdue")
+    file = tabular.maybe_download(request, ("Home", "Provider", "Kind", "Date", "Judgement", "Status"), lambda: [
+        (v.setting.name, v.provider.name, VISIT_KINDS[v.kind], v.visited_on or v.planned_for,
+         OVERALL_JUDGEMENTS.get(v.overall_judgement, ""), visits.STATUS_LABELS[v.status]) for v in rows],
+        f"visits-{status or 'all'}")
+    if file:
+        return file
     return render_template("quality/visits.html", visits=rows, status=status, overdue_visits=schedule.overdue_visits(),
                            overdue_actions=overdue_actions, **_labels())
 
@@ -209,10 +215,19 @@ def visits_report_pdf(visit_id: int):
 @bp.get("/quality/visits/overdue")
 @allow("qa_officer")
 def visits_overdue():
-    return render_template("quality/schedule_overdue.html", rows=schedule.overdue_visits())
+    rows = schedule.overdue_visits()
+    file = tabular.maybe_download(request, ("Home", "Provider", "Ofsted rating", "Last visit", "Due", "Why",
+                                            "Next planned"), lambda: [
+        (d.setting.name, d.setting.provider.name, d.setting.overall_effectiveness or "Not yet inspected",
+         d.last_visited_on, d.due_on, d.reason, d.planned_for) for d in rows], "visits-overdue")
+    return file or render_template("quality/schedule_overdue.html", rows=rows)
 
 
 @bp.get("/quality/visits/upcoming")
 @allow("qa_officer")
 def visits_upcoming():
-    return render_template("quality/schedule_upcoming.html", months=schedule.upcoming_by_month())
+    months = schedule.upcoming_by_month()
+    file = tabular.maybe_download(request, ("Month", "Due", "Home", "Provider", "Why", "Planned"), lambda: [
+        (month.strftime("%B %Y"), d.due_on, d.setting.name, d.setting.provider.name, d.reason, d.planned_for)
+        for month, rows in months for d in rows], "visits-upcoming")
+    return file or render_template("quality/schedule_upcoming.html", months=months)

@@ -94,13 +94,38 @@ def panel(referral_id: int):
 def moderation(referral_id: int):
     referral = _referral()
     rows = [] if evaluation.is_sealed(referral) else evaluation.submitted_proposals(referral)
+    assignments, matrix = evaluation.assignments(referral), evaluation.scores_by(referral)
+    flags, moderated = evaluation.disagreements(referral), evaluation.moderated_by_proposal(referral)
+    file = tabular.maybe_download(request, *_moderation_table(rows, assignments, matrix, flags, moderated),
+                                  f"referral-{referral.id}-moderation")
+    if file:
+        return file
     return render_template("tendering/evaluation_moderation.html", rows=rows,
-                           assignments=evaluation.assignments(referral), matrix=evaluation.scores_by(referral),
-                           flags=evaluation.disagreements(referral),
-                           moderated=evaluation.moderated_by_proposal(referral),
+                           assignments=assignments, matrix=matrix, flags=flags, moderated=moderated,
                            refusal=evaluation.moderation_refusal(referral),
                            lock_problems=evaluation.lock_problems(referral), end_form=ConfirmForm(),
                            **_common(referral))
+
+
+def _moderation_table(rows, assignments, matrix, flags, moderated) -> tuple[tuple, list]:
+    """The score tables the page shows, one row per proposal and outcome (blind labels; none while sealed)."""
+    headers = ("Proposal", "Outcome", "Disagreement")
+    for a in assignments:
+        headers += (f"{a.user.name}: score", f"{a.user.name}: reason")
+    headers += ("Moderated score", "Moderated reason")
+    table = []
+    for p in rows:
+        for code, label in OUTCOMES.items():
+            line = (f"Proposal {p.label}", label, code in flags[p.id])
+            for a in assignments:
+                score = matrix[p.id][code].get(a.user_id)
+                line += (score.score, score.reason) if score else (None, "Not scored")
+            m = moderated[p.id].get(code)
+            table.append(line + ((m.score, m.reason) if m else (None, "Not moderated")))
+    return headers, table
+
+
+AUDIT_HEADERS = ("When", "Who", "Organisation", "What", "Object", "Before", "After")
 
 
 @bp.route("/referrals/<int:referral_id>/moderation/<int:proposal_id>", methods=["GET", "POST"])
@@ -178,5 +203,10 @@ def no_proposals(referral_id: int):
 @allow(OFFICER, owner=own_published_referral)
 def audit(referral_id: int):
     referral = _referral()
-    return render_template("tendering/evaluation_audit.html", rows=evaluation.audit_rows(referral),
-                           **_common(referral))
+    rows = evaluation.audit_rows(referral)  # sealed proposal events already reduced, as on the page
+    file = tabular.maybe_download(request, AUDIT_HEADERS, lambda: [
+        (r["event"].occurred_at, r["who"], r["organisation"], r["what"], r["object"].capitalize(), r["before"],
+         r["after"]) for r in rows], f"referral-{referral.id}-audit")
+    if file:
+        return file
+    return render_template("tendering/evaluation_audit.html", rows=rows, **_common(referral))

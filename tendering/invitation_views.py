@@ -1,10 +1,10 @@
 """Provider pages: the referrals its organisation was invited to, the anonymised specification, declining."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.core import db
+from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.db import utcnow
 from tendering import clarifications, invitations, proposals
@@ -31,6 +31,12 @@ def _labels() -> dict:
 def index():
     now = utcnow()
     rows = [(row, invitations.state(row, now)) for row in invitations.invitations(current_user)]
+    file = tabular.maybe_download(  # the columns the page shows, nothing more of the referral
+        request, ("Referral", "Kind of home", "Age", "Respond by", "State"), lambda: [
+            (row.referral.id, row.referral.lot.name if row.referral.lot else None, row.referral.age,
+             row.referral.response_deadline, invitations.STATE_LABELS[state]) for row, state in rows], "invitations")
+    if file:
+        return file
     return render_template("tendering/invitations.html", rows=rows, **_labels())
 
 

@@ -4,10 +4,10 @@ Blind: proposals are known only by label ("Proposal A") in every URL, title and 
 provider, a setting or a price to a template: `_blind()` copies only the fields a panel member may read."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.core import db
+from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import User
 from tendering import closing, evaluation, services
@@ -55,7 +55,15 @@ def _member_numbers(assignment: PanelAssignment) -> dict[int, str]:
 @bp.get("/panel")
 @allow(PANEL)
 def index():
-    return render_template("tendering/panel_index.html", rows=evaluation.my_panels(current_user),
+    rows = evaluation.my_panels(current_user)
+    file = tabular.maybe_download(  # what the page shows: never a provider, a home or a price
+        request, ("Referral", "Lot", "Response deadline", "Status", "Your scores"), lambda: [
+            (a.referral_id, a.referral.lot.name if a.referral.lot else None, a.referral.response_deadline,
+             services.STATUS_LABELS[a.referral.status], "Submitted" if a.submitted_at else "Not submitted")
+            for a in rows], "panel-referrals")
+    if file:
+        return file
+    return render_template("tendering/panel_index.html", rows=rows,
                            labels=services.STATUS_LABELS, tags=services.STATUS_TAGS)
 
 
@@ -68,6 +76,10 @@ def referral(referral_id: int):
     mine = evaluation.scores_by(ref, assignment.user_id)
     progress = {p.label: sum(1 for by_user in mine[p.id].values() if by_user) for p in proposals}
     done, total = evaluation.member_progress(assignment) if proposals else (0, 0)
+    file = tabular.maybe_download(request, ("Proposal", "Outcomes you have scored", "Outcomes"), lambda: [
+        (f"Proposal {p.label}", progress[p.label], len(OUTCOMES)) for p in proposals], f"panel-referral-{ref.id}")
+    if file:
+        return file
     return render_template("tendering/panel_referral.html", assignment=assignment, spec=services.provider_view(ref),
                            labels=[p.label for p in proposals], progress=progress, done=done, total=total,
                            can_score=evaluation.can_score(ref), sealed=evaluation.is_sealed(ref), outcomes=OUTCOMES,

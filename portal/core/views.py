@@ -8,7 +8,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
-from portal.core import db, services
+from portal.core import db, services, tabular
 from portal.core.access import allow, owned, public, signed_in
 from portal.core.auth import TokenError, authenticate, limiter, login_key, read_token
 from portal.core.forms import ForgotPasswordForm, InviteUserForm, LoginForm, SetPasswordForm
@@ -101,9 +101,12 @@ def inbox():
     page = _page()
     query = select(InboxMessage).where(InboxMessage.user_id == current_user.id)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    messages = db.session.scalars(
-        query.order_by(InboxMessage.created_at.desc(), InboxMessage.id.desc()).limit(PAGE_SIZE).offset(
-            (page - 1) * PAGE_SIZE)).all()
+    query = query.order_by(InboxMessage.created_at.desc(), InboxMessage.id.desc())
+    file = tabular.maybe_download(request, ("Message", "Received", "Status"), lambda: [  # every page, own only
+        (m.subject, m.created_at, "Read" if m.read_at else "New") for m in db.session.scalars(query)], "inbox")
+    if file:
+        return file
+    messages = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return render_template("portal/inbox.html", messages=messages, page=page, total=total, page_size=PAGE_SIZE)
 
 
@@ -136,6 +139,11 @@ def _invite_form() -> InviteUserForm:
 def users():
     people = db.session.scalars(
         select(User).where(User.organisation_id == current_user.organisation_id).order_by(User.name)).all()
+    file = tabular.maybe_download(request, ("Name", "Email", "Roles", "Status"), lambda: [
+        (p.name, p.email, ", ".join(ROLES.get(r, r) for r in sorted(p.roles)), p.status.capitalize())
+        for p in people], "users")
+    if file:
+        return file
     return render_template("portal/users.html", people=people, roles=ROLES)
 
 
@@ -179,8 +187,12 @@ def outbox():
     page = _page()
     query = select(EmailMessage).where(EmailMessage.transport == "outbox")
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    emails = db.session.scalars(query.order_by(EmailMessage.id.desc()).limit(PAGE_SIZE).offset(
-        (page - 1) * PAGE_SIZE)).all()
+    query = query.order_by(EmailMessage.id.desc())
+    file = tabular.maybe_download(request, ("To", "Subject", "Kind", "Sent"), lambda: [
+        (e.to_address, e.subject, e.kind, e.sent_at) for e in db.session.scalars(query)], "outbox")
+    if file:
+        return file
+    emails = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return render_template("portal/outbox.html", emails=emails, page=page, total=total, page_size=PAGE_SIZE)
 
 
@@ -203,6 +215,11 @@ def jobs():
         query = query.where(JobRun.status == status)
     runs = db.session.scalars(query.order_by(JobRun.id.desc()).limit(PAGE_SIZE)).all()
     counts = dict(db.session.execute(select(JobRun.status, func.count()).group_by(JobRun.status)).all())
+    file = tabular.maybe_download(request, ("Job", "Key", "Status", "Attempts", "Maximum attempts", "Last error"), [
+        (r.function.split(":")[-1], r.key, r.status.capitalize(), r.attempts, r.max_attempts, r.last_error or "")
+        for r in runs], f"jobs-{status or 'all'}")
+    if file:
+        return file
     return render_template("portal/jobs.html", runs=runs, counts=counts, status=status)
 
 
