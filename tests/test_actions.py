@@ -160,7 +160,7 @@ def test_two_officers_closing_at_once_one_wins(app, world):
     """Two sessions load the same action; the first commits; the second's UPDATE matches no row."""
     with app.app_context():
         if db.engine().dialect.name != "postgresql":
-            pytest.skip("needs PostgreSQL")
+            pytest.fail("needs PostgreSQL: run the suite with `make test`, which starts it")
         first = db.session.get(QaAction, world["action"])
         officer = db.session.get(User, world["officer"])
         assert first.version == 1

@@ -10,21 +10,22 @@ from sqlalchemy import create_engine, text
 
 from bench.market import build_market, create_database, drop_database, migrate, plan
 
+from tests.conftest import require_env
+
 pytestmark = pytest.mark.postgres
 
 SCALE = 0.001
 
 
 @pytest.fixture
-def market_url(pg_server_url_or_none):
-    if not pg_server_url_or_none:
-        pytest.skip("needs TEST_DATABASE_URL (the generator uses COPY)")
-    url = create_database(pg_server_url_or_none, f"homefinder_market_test_{os.getpid()}")
+def market_url():
+    server = require_env("TEST_DATABASE_URL")  # the generator uses COPY: PostgreSQL or fail, never skip
+    url = create_database(server, f"homefinder_market_test_{os.getpid()}")
     try:
         migrate(url)
         yield url
     finally:
-        drop_database(pg_server_url_or_none, url)
+        drop_database(server, url)
 
 
 def test_market_generator_loads_the_planned_counts_within_every_constraint(market_url):
