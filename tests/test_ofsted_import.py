@@ -155,7 +155,8 @@ def test_a_drop_to_inadequate_suspends_and_notifies_once_even_if_the_job_runs_tw
     assert oak.suspended and oak.suspended_reason == "Rated Inadequate by Ofsted on 3 March 2026"
     assert _messages(market["admin"]) == (1, 1) and _messages(market["dps"]) == (1, 1)
     assert _messages(market["staff"]) == (0, 0) and _messages(market["other_admin"]) == (0, 0)
-    email = db.session.scalar(select(EmailMessage).where(EmailMessage.user_id == market["admin"].id))
+    email = db.session.scalar(select(EmailMessage).where(EmailMessage.user_id == market["admin"].id,
+                                                         EmailMessage.kind == "ofsted_suspension"))
     assert email.subject == "Oak House (SC100001) is suspended from new referrals"
     assert "Rated Inadequate by Ofsted on 3 March 2026." in email.body_text and email.status == "sent"
     trail = audits()
