@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.market import build_market, create_database, drop_database, migrate, report, sqlalchemy_url  # noqa: E402
+from bench.databases import create_database, drop_database, migrate, sqlalchemy_url  # noqa: E402
+from bench.market import build_market, report  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.core import db  # noqa: E402
 from portal.core.models import User  # noqa: E402

@@ -31,9 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import func, insert, select, text  # noqa: E402
 
+from bench.databases import create_database, drop_database  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.core import db  # noqa: E402
 from portal.core.db import utcnow  # noqa: E402
@@ -60,27 +60,6 @@ class RecordingDispatcher:
 
     def dispatch(self, run_id: int, key: str, delay: float = 0) -> None:
         self.dispatched += 1
-
-
-def _admin_url(server_url: str) -> str:
-    return server_url.replace("postgresql://", "postgresql+psycopg://", 1)
-
-
-def throwaway_database(server_url: str) -> str:
-    name = f"homefinder_bench_{os.getpid()}"
-    admin = create_engine(_admin_url(server_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(_admin_url(server_url)).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(server_url: str, url: str) -> None:
-    admin = create_engine(_admin_url(server_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def build(rng: random.Random) -> tuple[Organisation, Dps]:
@@ -179,7 +158,7 @@ def main() -> None:
     profile = "--profile" in sys.argv[1:]
     server = None if os.environ.get("DATABASE_URL") else os.environ.get("TEST_DATABASE_URL")
     with tempfile.TemporaryDirectory() as tmp:
-        url = os.environ.get("DATABASE_URL") or (throwaway_database(server) if server else f"sqlite:///{tmp}/bench.db")
+        url = os.environ.get("DATABASE_URL") or (create_database(server, f"homefinder_bench_{os.getpid()}") if server else f"sqlite:///{tmp}/bench.db")
         try:
             lines, ok = run(url, tmp, profile)
         finally:

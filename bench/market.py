@@ -35,8 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+
+from bench.databases import create_database, drop_database, libpq_url, migrate  # noqa: E402
 
 BASE = dict(councils=150, providers=1_500, settings=10_000, vacancy_history=50_000, referrals=100_000,
             invitations=1_000_000, proposals=300_000, scores=1_500_000, audit=200_000)
@@ -69,43 +70,6 @@ NULL = "\\N"
 def plan(scale: float) -> dict[str, int]:
     """The target count of each headline table at this scale (before any cap a tiny scale forces)."""
     return {name: max(1, round(n * scale)) for name, n in BASE.items()}
-
-
-# --- databases --------------------------------------------------------------------------------------
-
-def sqlalchemy_url(url: str) -> str:
-    return url.replace("postgresql://", "postgresql+psycopg://", 1)
-
-
-def libpq_url(url: str) -> str:
-    return make_url(sqlalchemy_url(url)).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def create_database(server_url: str, name: str) -> str:
-    admin = create_engine(sqlalchemy_url(server_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(sqlalchemy_url(server_url)).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(server_url: str, url: str) -> None:
-    admin = create_engine(sqlalchemy_url(server_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def migrate(url: str) -> None:
-    import logging
-
-    from alembic import command
-
-    from portal.core.migrate import alembic_config
-
-    command.upgrade(alembic_config(sqlalchemy_url(url)), "head")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 # --- values -----------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ import os
 import pytest
 from sqlalchemy import create_engine, text
 
-from bench.market import build_market, create_database, drop_database, migrate, plan
+from bench.databases import create_database, drop_database, migrate
+from bench.market import build_market, plan
 
 from tests.conftest import require_env
 
