@@ -6,17 +6,14 @@ are reused and no job is queued, as queue_email does) and the send_email job ("e
 job exists), each kind of row with one multi-row INSERT. The jobs are dispatched after the caller commits,
 as enqueue() arranges.
 
-Rendering: the template is rendered once with a stand-in user whose name is a marker, and each
-recipient's name is put in its place (HTML-escaped where the template autoescapes). That is only done
-when the template reads nothing of the user but `name` and the result, checked against a real rendering
-for the first recipient, is identical; otherwise every recipient is rendered in full, as notify() does.
+Each recipient's email is rendered in full, as notify() does: this runs in a worker (the invitation
+fan-out job), so the few milliseconds per recipient are off every request's path.
 """
 from __future__ import annotations
 
 from typing import Iterable
 
 from flask import current_app
-from markupsafe import escape
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -24,54 +21,6 @@ from portal.core import db
 from portal.core.jobs import enqueue, function_path
 from portal.core.mail import _render, send_email
 from portal.core.models import EmailMessage, InboxMessage, JobRun, User
-
-MARKER = "HfRecipientName7c1e9b"
-
-
-class _NameProbe:
-    """Stands in for the user while rendering: `name` is the marker, anything else is recorded."""
-
-    def __init__(self, user: User):
-        object.__setattr__(self, "_hf_user", user)
-        object.__setattr__(self, "_hf_seen", set())
-
-    def __getattr__(self, attr: str):
-        if attr == "name":
-            return MARKER
-        self._hf_seen.add(attr)
-        return getattr(self._hf_user, attr)
-
-
-def _autoescaped(template: str) -> bool:
-    setting = current_app.jinja_env.autoescape
-    return bool(setting(template)) if callable(setting) else bool(setting)
-
-
-def _renderer(kind: str, users: list[User], contexts: list[dict]):
-    """A function (index -> (subject, text, html)) for these recipients."""
-    def full(i: int) -> tuple[str, str, str]:
-        return _render(kind, **contexts[i])
-
-    first = contexts[0]
-    if first.get("user") is not users[0] or any(c.get("user") is not u for c, u in zip(contexts, users)):
-        return full
-    probe = _NameProbe(users[0])
-    try:
-        subject, text, html = _render(kind, **{**first, "user": probe})
-    except Exception:  # noqa: BLE001 - the template wants more of the user: render each in full
-        return full
-    if probe._hf_seen or any(MARKER in str(v) for k, v in first.items() if k != "user"):
-        return full
-    text_escape = escape if _autoescaped(f"email/{kind}.txt") else str
-
-    def fast(i: int) -> tuple[str, str, str]:
-        name = users[i].name
-        plain, html_name = str(text_escape(name)), str(escape(name))
-        return subject.replace(MARKER, plain), text.replace(MARKER, plain), html.replace(MARKER, html_name)
-
-    if fast(0) != full(0):
-        return full
-    return fast
 
 
 def notify_many(users: Iterable[User], kind: str, obj_type: str = "-", obj_id: object = "-", *,
@@ -100,11 +49,10 @@ def notify_many(users: Iterable[User], kind: str, obj_type: str = "-", obj_id: o
             ctx.setdefault("user", user)
             ctx.setdefault("link", link)
             contexts.append(ctx)
-        render = _renderer(kind, recipients, contexts)
         email_params = []
         for i, key in enumerate(new_keys):
             user = recipients[i]
-            subject, text, html = render(i)
+            subject, text, html = _render(kind, **contexts[i])
             rendered[key] = (subject, text, html)
             email_params.append(dict(key=key, user_id=user.id, to_address=user.email, kind=kind, subject=subject,
                                      body_text=text, body_html=html))
