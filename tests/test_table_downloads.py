@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from openpyxl import load_workbook
 
@@ -154,7 +155,10 @@ def test_closed_proposals_download_is_the_blind_list_without_prices(app):
     rows = as_csv(response)
     assert rows[0] == ["Label", "Provider", "Home", "Submitted"]  # no quality before lock, never a price
     assert sorted(r[1] for r in rows[1:]) == ["Acorn Care", "Beech Homes"]
-    assert "450" not in response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    for price in ("4500", "4,500", "450.00", "£"):  # the £4,500 weekly fee in any format
+        assert price not in text
+    assert re.search(r"\d{2}:\d{2}:\d{2}\+00:00", text)  # submitted times to the second, in UTC
 
 
 def test_another_councils_officer_gets_404_not_a_file(app):

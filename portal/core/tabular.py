@@ -47,7 +47,9 @@ def csv_value(value):
     if isinstance(value, bool):
         return _text(value)
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat() if value.tzinfo else value.isoformat()
+        # to the second: microseconds are noise to a reader and to the payments system
+        stamp = value.astimezone(timezone.utc) if value.tzinfo else value
+        return stamp.isoformat(timespec="seconds")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (int, float, Decimal)):
