@@ -79,6 +79,12 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Two-factor: a TOTP secret is stored once the user has proved their app with a first code
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Lockout: consecutive failed sign-ins; locked_at set at the limit, cleared by the emailed unlock link
+    failed_login_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship(back_populates="users", lazy="joined")
     role_rows: Mapped[list["UserRole"]] = relationship(
@@ -114,6 +120,18 @@ class UserRole(Base):
     role: Mapped[str] = mapped_column(String(40))
 
     user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class RecoveryCode(Base):
+    """Single-use codes for signing in without the authenticator app; only argon2 hashes are kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditEvent(Base):
