@@ -5,9 +5,16 @@ from datetime import timedelta
 
 from portal.core.jobs import periodic
 from tendering.closing import close_due_referrals
+from tendering.competition_summary import refresh_stale
 
 
 @periodic(timedelta(minutes=1))
 def close_referrals_past_their_deadline() -> int:
     """Close published referrals whose response deadline has passed (pages also close them lazily)."""
     return close_due_referrals()
+
+
+@periodic(timedelta(minutes=5))
+def refresh_competition_summary() -> int:
+    """Keep the sufficiency picture's summary rows current (the dashboard also refreshes its own stale rows)."""
+    return refresh_stale()

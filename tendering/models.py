@@ -444,3 +444,27 @@ class Placement(Base):
     @property
     def code(self) -> str:
         return f"PL-{self.id:06d}"
+
+
+class ReferralCompetition(Base):
+    """One narrow row per published referral: what its competition drew and cost, for the sufficiency picture.
+    Derived data, rebuilt from the tables above by tendering.competition_summary (a periodic job, and lazily
+    before the dashboard reads it); `status` is the referral's status when the row was built, so a row whose
+    referral has moved on is stale."""
+
+    __tablename__ = "referral_competition"
+    __table_args__ = (Index("ix_referral_competition_council_published", "council_id", "published_at"),)
+
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"), primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    lot_kind: Mapped[str | None] = mapped_column(String(40))
+    district: Mapped[str | None] = mapped_column(String(8))  # preferred district, else the child's home district
+    status: Mapped[str] = mapped_column(String(30))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    awarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted: Mapped[int] = mapped_column(default=0)
+    suitable: Mapped[int] = mapped_column(default=0)
+    median_suitable_pence: Mapped[int | None] = mapped_column(BigInteger)
+    award_kind: Mapped[str | None] = mapped_column(String(20))
+    awarded_cost_pence: Mapped[int | None] = mapped_column(BigInteger)
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -20,7 +20,8 @@ from portal.core.db import utcnow
 from portal.core.models import Organisation, User
 from portal.models import (LOT_KINDS, RATINGS, STALE_AFTER, DpsApplication, Lot, Setting, Vacancy,
                            dps_application_lot, dps_council)
-from tendering.models import DECLINE_REASONS, Proposal, Referral, ReferralNeed, ReferralProvider
+from tendering.models import DECLINE_REASONS, Referral, ReferralNeed, ReferralProvider
+from tendering.models import ReferralCompetition as RC
 
 CLOSED_OR_LATER = ("closed", "quality_evaluated", "price_evaluated", "awarded", "placed", "no_suitable_proposal")
 AGE_BANDS = ("0–4", "5–10", "11–15", "16–17", "18+", "Not known")
@@ -117,6 +118,18 @@ def referral_conditions(f: Filters) -> list:
         conditions.append(Referral.published_at < _start(f.date_to + timedelta(days=1)))
     if f.lot_kind:
         conditions.append(Referral.lot_id.in_(select(Lot.id).where(Lot.kind == f.lot_kind)))
+    return conditions
+
+
+def competition_conditions(f: Filters) -> list:
+    """The same filter as referral_conditions, on the referral_competition summary rows."""
+    conditions = [RC.council_id.in_(f.council_ids)]
+    if f.date_from:
+        conditions.append(RC.published_at >= _start(f.date_from))
+    if f.date_to:
+        conditions.append(RC.published_at < _start(f.date_to + timedelta(days=1)))
+    if f.lot_kind:
+        conditions.append(RC.lot_kind == f.lot_kind)
     return conditions
 
 
@@ -238,10 +251,8 @@ def demand_by_need(f: Filters) -> Table:
 # --- competition ------------------------------------------------------------------------------------
 
 def proposals_per_referral(f: Filters) -> Table:
-    counts = (select(Referral.id, func.count(Proposal.id).label("n")).select_from(Referral)
-              .outerjoin(Proposal, and_(Proposal.referral_id == Referral.id, Proposal.status == "submitted"))
-              .where(*referral_conditions(f), Referral.status.in_(CLOSED_OR_LATER))
-              .group_by(Referral.id).subquery())
+    counts = (select(RC.submitted.label("n")).where(*competition_conditions(f), RC.status.in_(CLOSED_OR_LATER))
+              .subquery())
     n = counts.c.n
     bucket = case((n == 0, "0"), (n == 1, "1"), (n == 2, "2"), (n == 3, "3"), (n == 4, "4"), (n <= 10, "5–10"),
                   else_="11+")
@@ -282,16 +293,16 @@ def _median(values) -> float | None:
 def competition_summary(f: Filters) -> Table:
     from tendering.models import Placement
 
-    conditions = referral_conditions(f)
+    conditions = competition_conditions(f)
     closed, none_suitable = db.session.execute(
-        select(func.count(), func.sum(case((Referral.status == "no_suitable_proposal", 1), else_=0)))
-        .select_from(Referral).where(*conditions, Referral.status.in_(CLOSED_OR_LATER))).one()
+        select(func.count(), func.sum(case((RC.status == "no_suitable_proposal", 1), else_=0)))
+        .where(*conditions, RC.status.in_(CLOSED_OR_LATER))).one()
     closed, none_suitable = closed or 0, none_suitable or 0
-    to_award = db.session.execute(select(Referral.published_at, Referral.awarded_at)
-                                  .where(*conditions, Referral.awarded_at.is_not(None))).all()
-    to_start = db.session.execute(select(Referral.awarded_at, Placement.start_date)
-                                  .join(Placement, Placement.referral_id == Referral.id)
-                                  .where(*conditions, Referral.awarded_at.is_not(None))).all()
+    to_award = db.session.execute(select(RC.published_at, RC.awarded_at)
+                                  .where(*conditions, RC.awarded_at.is_not(None))).all()
+    to_start = db.session.execute(select(RC.awarded_at, Placement.start_date)
+                                  .join(Placement, Placement.referral_id == RC.referral_id)
+                                  .where(*conditions, RC.awarded_at.is_not(None))).all()
     rows = [["Referrals closed or later", closed],
             ["Ended with no suitable proposal", none_suitable],
             ["Share ending with no suitable proposal (%)", percent(none_suitable, closed)],

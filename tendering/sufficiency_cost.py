@@ -7,14 +7,15 @@ from __future__ import annotations
 from collections import defaultdict
 from statistics import median
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from portal.core import db
 from portal.models import SETTING_KINDS, Lot, Need, Setting
-from tendering.models import Award, Placement, Proposal, Referral, ReferralNeed
-from tendering.sufficiency import (Chart, Filters, Table, area, lot_label, month_of, percent, placement_conditions,
-                                   pounds, referral_conditions)
+from tendering.models import Award, Placement, Referral, ReferralNeed
+from tendering.models import ReferralCompetition as RC
+from tendering.sufficiency import (Chart, Filters, Table, area, competition_conditions, lot_label, month_of, percent,
+                                   placement_conditions, pounds, referral_conditions)
 
 GAP_THRESHOLD = 3
 EVALUATED = ("quality_evaluated", "price_evaluated", "awarded", "placed", "no_suitable_proposal")
@@ -72,28 +73,14 @@ def most_expensive(f: Filters, limit: int = 10) -> Table:
 
 def savings(f: Filters) -> Table:
     """Per month of award: Σ (median weekly cost of the referral's suitable proposals − awarded weekly cost).
-    Positive: the award cost less than the typical suitable offer."""
-    month = month_of(Award.awarded_at)
-    awarded = (select(Award.referral_id).join(Referral, Referral.id == Award.referral_id)
-               .where(*referral_conditions(f), Award.status == "active", Award.kind == "competition"))
-    awards = db.session.execute(
-        select(Award.referral_id, Award.weekly_cost_pence, month).join(Referral, Referral.id == Award.referral_id)
-        .where(*referral_conditions(f), Award.status == "active", Award.kind == "competition")).all()
-    offers: dict[int, list[int]] = defaultdict(list)
-    if awards:
-        # The same awards as a subquery, not thousands of bound ids: one plan, an index join on proposal.
-        for referral_id, cost in db.session.execute(
-                select(Proposal.referral_id, Proposal.weekly_cost_pence)
-                .where(Proposal.referral_id.in_(awarded), Proposal.status == "submitted",
-                       Proposal.suitable.is_(True), Proposal.weekly_cost_pence.is_not(None))).all():
-            offers[referral_id].append(cost)
+    Positive: the award cost less than the typical suitable offer. Read from the referral_competition rows."""
+    month = month_of(RC.awarded_at)
     per_month: dict[str, list] = {}
-    for referral_id, awarded, m in awards:
-        if not offers.get(referral_id):
-            continue
-        entry = per_month.setdefault(m, [0, 0])
-        entry[0] += 1
-        entry[1] += median(offers[referral_id]) - awarded
+    for m, n, total in db.session.execute(
+            select(month, func.count(), func.sum(RC.median_suitable_pence - RC.awarded_cost_pence))
+            .where(*competition_conditions(f), RC.award_kind == "competition",
+                   RC.median_suitable_pence.is_not(None), RC.awarded_at.is_not(None)).group_by(month)):
+        per_month[m] = [n, total or 0]
     months = sorted(per_month)
     rows = [[m, per_month[m][0], pounds(per_month[m][1])] for m in months]
     total = sum(per_month[m][1] for m in months)
@@ -106,8 +93,8 @@ def savings(f: Filters) -> Table:
 
 def awards_by_kind(f: Filters) -> Table:
     got = dict(db.session.execute(
-        select(Award.kind, func.count()).join(Referral, Referral.id == Award.referral_id)
-        .where(*referral_conditions(f), Award.status == "active").group_by(Award.kind)).all())
+        select(RC.award_kind, func.count()).where(*competition_conditions(f), RC.award_kind.is_not(None))
+        .group_by(RC.award_kind)).all())
     total = sum(got.values())
     rows = [["Competition", got.get("competition", 0), percent(got.get("competition", 0), total)],
             ["Spot purchase", got.get("spot_purchase", 0), percent(got.get("spot_purchase", 0), total)]]
@@ -136,19 +123,12 @@ def spot_purchases(f: Filters) -> Table:
 
 def market_gaps(f: Filters) -> Table:
     """Needs × kind × area where evaluated referrals drew fewer than three suitable proposals, ranked."""
-    suitable = (select(Referral.id.label("referral_id"),
-                       func.sum(case((and_(Proposal.status == "submitted", Proposal.suitable.is_(True)), 1),
-                                     else_=0)).label("n"))
-                .select_from(Referral).outerjoin(Proposal, Proposal.referral_id == Referral.id)
-                .where(*referral_conditions(f), Referral.status.in_(EVALUATED))
-                .group_by(Referral.id).subquery())
-    district = func.coalesce(Referral.preferred_district, Referral.home_district)
     grouped = db.session.execute(
-        select(Need.label, Lot.kind, district, func.count(), func.sum(case((suitable.c.n == 0, 1), else_=0)))
-        .select_from(suitable).join(Referral, Referral.id == suitable.c.referral_id)
-        .join(ReferralNeed, ReferralNeed.referral_id == Referral.id).join(Need, Need.code == ReferralNeed.need_code)
-        .outerjoin(Lot, Lot.id == Referral.lot_id)
-        .where(suitable.c.n < GAP_THRESHOLD).group_by(Need.label, Lot.kind, district)).all()
+        select(Need.label, RC.lot_kind, RC.district, func.count(), func.sum(case((RC.suitable == 0, 1), else_=0)))
+        .select_from(RC).join(ReferralNeed, ReferralNeed.referral_id == RC.referral_id)
+        .join(Need, Need.code == ReferralNeed.need_code)
+        .where(*competition_conditions(f), RC.status.in_(EVALUATED), RC.suitable < GAP_THRESHOLD)
+        .group_by(Need.label, RC.lot_kind, RC.district)).all()
     folded: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     for need, kind, where, n, none in grouped:
         key = (need, lot_label(kind), area(where))

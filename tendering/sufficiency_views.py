@@ -13,11 +13,12 @@ from flask_login import current_user
 
 from portal.core.access import allow
 from portal.models import LOT_KINDS
-from tendering import exports_tabular, sufficiency, sufficiency_cost
+from tendering import competition_summary, exports_tabular, sufficiency, sufficiency_cost
 from tendering.sufficiency_charts import render as render_chart
 
 bp = Blueprint("sufficiency", __name__)
 ROLES = ("placements_officer", "dps_manager")
+PAGE_ROWS = 25  # longer tables (market gaps, supply, spot purchases) show their top rows; downloads have all
 
 SECTIONS = (
     ("supply", "Supply", (sufficiency.supply,)),
@@ -92,7 +93,7 @@ def _page(form: FilterForm, scope: sufficiency.Scope, sections=None, status: int
     query = {k: v for k, v in request.args.items() if k not in ("format", "panel")}
     return render_template("tendering/sufficiency.html", filter_form=form, scope=scope, sections=sections or [],
                            lots=LOT_KINDS, suspended=suspended, chart=render_chart, query=query,
-                           cell=_cell), status
+                           cell=_cell, page_rows=PAGE_ROWS), status
 
 
 def _cell(value, kind: str) -> str:
@@ -120,6 +121,7 @@ def dashboard():
     fmt, panel = request.args.get("format"), request.args.get("panel")
     if filters is None:
         return _page(form, scope, status=400)
+    competition_summary.refresh_stale(filters.council_ids)  # usually nothing: the periodic job keeps it current
     if fmt is not None or panel is not None:
         if fmt not in exports_tabular.FORMATS or panel not in PANELS:
             form.errors["download"] = "Choose a table to download as CSV or XLSX"

@@ -13,12 +13,15 @@ from portal.core import db
 from portal.core.db import utcnow
 from tendering import sufficiency as s
 from tendering import sufficiency_cost as c
+from tendering.competition_summary import refresh_stale
 from tendering.models import Award, Placement
 from tests import factories
 from tests.conftest import sign_in
 
 
 def _filters(*councils, dps_ids=(), **fields) -> s.Filters:
+    """Filters for these councils, after bringing their summary rows up to date as the dashboard does."""
+    refresh_stale([c.id for c in councils])
     return s.Filters(council_ids=tuple(x.id for x in councils), dps_ids=tuple(d.id for d in dps_ids), **fields)
 
 
@@ -372,3 +375,19 @@ def test_every_panel_downloads_as_csv_and_xlsx_without_identifying_a_child(app, 
         sheet = load_workbook(io.BytesIO(xlsx.data)).active
         assert [str(c.value) for c in sheet[1]] == rows[0]
         assert sheet.max_row == len(rows) or (sheet.max_row == 1 and len(rows) == 1)
+
+
+def test_long_tables_show_their_first_25_rows_and_download_every_row(app):
+    with app.app_context():
+        council = factories.organisation("council", name="Lewisham Council")
+        dps = factories.dps(council)
+        home = factories.setting(factories.organisation("provider", name="Oakfield Care"), name="Acacia House")
+        for n in range(27):
+            placed(council, dps, home, 3_000 + n, kind="spot_purchase", reason=f"Rationale {n}")
+        db.commit()
+    client = _client(app, ("placements_officer",), "Lewisham Council")
+    page = client.get("/sufficiency").get_data(as_text=True)
+    spot = page.split('id="panel-cost_spot"')[1].split("<h3")[0]
+    assert spot.count('<tr class="govuk-table__row">') == 1 + 25  # the header row and 25 purchases
+    assert "Showing the first 25 of 27 rows" in spot
+    assert len(_csv(client.get("/sufficiency?format=csv&panel=cost_spot"))) == 1 + 27
