@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import groupby
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from portal.core import db
-from portal.models import Setting
+from portal.models import DpsApplication, Setting, dps_council
 from portal.workdays import add_working_days
 from quality.actions import _overdue_clause
 from quality.models import MonitoringVisit, QaAction
 from quality.visits import uk_today
+from tendering.models import Placement
 
 MONTHS_FOR_RATING = {"Inadequate": 3, "Requires improvement to be good": 3, "Good": 12, "Outstanding": 18, None: 3}
 TRIGGER_WORKING_DAYS = 10
@@ -101,21 +102,33 @@ def next_visit_due(setting: Setting, today: date | None = None) -> date:
     return due_for_settings([setting], today)[setting.id].due_on
 
 
-def open_settings() -> list[Setting]:
-    return list(db.session.scalars(select(Setting).where(Setting.status == "open").order_by(Setting.id)))
+def open_settings(council_id: int | None = None) -> list[Setting]:
+    """Open settings; for a council, only its market: homes of providers admitted to a DPS it belongs to,
+    homes it has visited and homes where its children live (a QA officer schedules visits for those)."""
+    query = select(Setting).where(Setting.status == "open")
+    if council_id is not None:
+        admitted = (select(DpsApplication.provider_id)
+                    .join(dps_council, dps_council.c.dps_id == DpsApplication.dps_id)
+                    .where(dps_council.c.council_id == council_id, DpsApplication.status == "admitted"))
+        visited = select(MonitoringVisit.setting_id).where(MonitoringVisit.council_id == council_id)
+        placed = select(Placement.setting_id).where(Placement.council_id == council_id, Placement.end_date.is_(None))
+        query = query.where(or_(Setting.provider_id.in_(admitted), Setting.id.in_(visited), Setting.id.in_(placed)))
+    return list(db.session.scalars(query.order_by(Setting.id)))
 
 
-def overdue_visits(today: date | None = None) -> list[Due]:
+def overdue_visits(today: date | None = None, council_id: int | None = None) -> list[Due]:
     """Open settings whose next visit was due before today, most overdue first."""
     today = today or uk_today()
-    rows = [d for d in due_for_settings(open_settings(), today).values() if d.due_on < today]
+    rows = [d for d in due_for_settings(open_settings(council_id), today).values() if d.due_on < today]
     return sorted(rows, key=lambda d: (d.due_on, d.setting.name))
 
 
-def upcoming_by_month(today: date | None = None, months: int = 6) -> list[tuple[date, list[Due]]]:
+def upcoming_by_month(today: date | None = None, months: int = 6, council_id: int | None = None
+                      ) -> list[tuple[date, list[Due]]]:
     """Visits due from today to `months` ahead, grouped by the first day of each month."""
     today = today or uk_today()
     until = add_months(today, months)
-    rows = sorted((d for d in due_for_settings(open_settings(), today).values() if today <= d.due_on < until),
+    rows = sorted((d for d in due_for_settings(open_settings(council_id), today).values()
+                   if today <= d.due_on < until),
                   key=lambda d: (d.due_on, d.setting.name))
     return [(month, list(group)) for month, group in groupby(rows, key=lambda d: d.due_on.replace(day=1))]

@@ -58,7 +58,8 @@ def visits_list():
         f"visits-{status or 'all'}")
     if file:
         return file
-    return render_template("quality/visits.html", visits=rows, status=status, overdue_visits=schedule.overdue_visits(),
+    overdue_visits = schedule.overdue_visits(council_id=current_user.organisation_id)
+    return render_template("quality/visits.html", visits=rows, status=status, overdue_visits=overdue_visits,
                            overdue_actions=overdue_actions, **_labels())
 
 
@@ -215,7 +216,7 @@ def visits_report_pdf(visit_id: int):
 @bp.get("/quality/visits/overdue")
 @allow("qa_officer")
 def visits_overdue():
-    rows = schedule.overdue_visits()
+    rows = schedule.overdue_visits(council_id=current_user.organisation_id)
     file = tabular.maybe_download(request, ("Home", "Provider", "Ofsted rating", "Last visit", "Due", "Why",
                                             "Next planned"), lambda: [
         (d.setting.name, d.setting.provider.name, d.setting.overall_effectiveness or "Not yet inspected",
@@ -226,7 +227,7 @@ def visits_overdue():
 @bp.get("/quality/visits/upcoming")
 @allow("qa_officer")
 def visits_upcoming():
-    months = schedule.upcoming_by_month()
+    months = schedule.upcoming_by_month(council_id=current_user.organisation_id)
     file = tabular.maybe_download(request, ("Month", "Due", "Home", "Provider", "Why", "Planned"), lambda: [
         (month.strftime("%B %Y"), d.due_on, d.setting.name, d.setting.provider.name, d.reason, d.planned_for)
         for month, rows in months for d in rows], "visits-upcoming")

@@ -23,8 +23,9 @@ def _standards(app):
         db.commit()
 
 
-def _home(rating):
-    return factories.setting(factories.organisation("provider"), overall_effectiveness=rating, created_at=ADDED)
+def _home(rating, provider=None):
+    return factories.setting(provider or factories.organisation("provider"), overall_effectiveness=rating,
+                             created_at=ADDED)
 
 
 @pytest.mark.parametrize("rating,expected", [
@@ -118,3 +119,20 @@ def test_overdue_and_upcoming_lists(app):
     assert late_name in overdue and soon_name not in overdue
     upcoming = client.get("/quality/visits/upcoming").get_data(as_text=True)
     assert soon_name in upcoming and late_name not in upcoming
+
+
+def test_a_qa_officer_sees_the_schedule_of_their_own_councils_market_only(app):
+    with app.app_context():
+        d = factories.dps()
+        council = d.councils[0]
+        officer = factories.user("qa_officer", org=council)
+        ours = factories.organisation("provider", name="Ours Care")
+        factories.admitted(ours, d, "residential")
+        in_market = _home("Inadequate", provider=ours)
+        elsewhere = _home("Inadequate")  # a provider admitted to no DPS of this council, never visited by it
+        db.commit()
+        email, mine, theirs = officer.email, in_market.name, elsewhere.name
+    client = app.test_client()
+    sign_in(client, email, factories.PASSWORD)
+    overdue = client.get("/quality/visits/overdue?format=csv").get_data(as_text=True)
+    assert mine in overdue and theirs not in overdue
