@@ -11,7 +11,7 @@ from portal import admissions
 from portal.admission_forms import (SECTION_FORMS, ChooseDpsForm, ChooseLotsForm, ResubmitForm,
                                     SubmitApplicationForm, WithdrawForm)
 from portal.admissions import SECTIONS, AdmissionError
-from portal.core import db
+from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import User
 from portal.models import Dps, DpsApplication
@@ -34,6 +34,12 @@ def own_application_section(user: User, application_id: int, section: str) -> Dp
 def applications():
     rows = db.session.scalars(select(DpsApplication).where(DpsApplication.provider_id == current_user.organisation_id)
                               .order_by(DpsApplication.created_at.desc(), DpsApplication.id.desc())).all()
+    file = tabular.maybe_download(request, ("DPS", "Lots", "Status", "Submitted", "Decision due"), lambda: [(
+        a.dps.name, ", ".join(lot.name for lot in a.lots), admissions.STATUS_LABELS[a.status], a.submitted_at,
+        a.decision_due_on if a.decision_due_on and a.status in ("submitted", "clarification_requested") else None)
+        for a in rows], "dps-applications")
+    if file:
+        return file
     return render_template("portal/applications.html", applications=rows, labels=admissions.STATUS_LABELS,
                            tags=admissions.STATUS_TAGS)
 

@@ -38,7 +38,13 @@ def own_decision(user: User, application_id: int, decision: str) -> DpsApplicati
 @bp.get("/dps")
 @allow(MANAGER)
 def overview():
-    return render_template("portal/dps_overview.html", dpss=dps_services.dpss_for(current_user), kinds=SETTING_KINDS)
+    dpss = dps_services.dpss_for(current_user)
+    file = tabular.maybe_download(request, ("DPS", "Lot", "Kinds of home"), lambda: [
+        (d.name, lot.name, ", ".join(SETTING_KINDS[k] for k in lot.setting_kinds)) for d in dpss for lot in d.lots],
+        "dps-lots")
+    if file:
+        return file
+    return render_template("portal/dps_overview.html", dpss=dpss, kinds=SETTING_KINDS)
 
 
 @bp.route("/dps/new", methods=["GET", "POST"])
@@ -218,6 +224,34 @@ def providers():
 @allow(MANAGER, owner=dps_services.own_provider)
 def providers_detail(provider_id: int):
     provider = owned()
+    summary = dps_services.provider_summary(provider, current_user)
+    file = tabular.maybe_download_table(request, provider_tables(summary), f"provider-{provider.id}")
+    if file:
+        return file
     return render_template("portal/dps_provider.html", provider=provider,
-                           labels=STATUS_LABELS, tags=STATUS_TAGS,
-                           **dps_services.provider_summary(provider, current_user))
+                           labels=STATUS_LABELS, tags=STATUS_TAGS, **summary)
+
+
+def _details(after: dict | None) -> str:
+    """The audit event's Details cell as the page prints it, one "Key: value" per line."""
+    return "\n".join(f"{k.replace('_', ' ').capitalize()}: {v}" for k, v in (after or {}).items()
+                     if k != "answers" and v is not None)
+
+
+def provider_tables(summary: dict) -> dict:
+    """The provider page's four tables (?table=applications|homes|documents|audit), as the page shows them."""
+    return {
+        "applications": (("DPS", "Lots", "Status", "Received"), lambda: [
+            (a.dps.name, ", ".join(lot.name for lot in a.lots), STATUS_LABELS[a.status], a.submitted_at)
+            for a in summary["applications"]]),
+        "homes": (("Home", "URN", "Closed", "Kind", "Ofsted", "Registration", "Postcode", "Referrals",
+                   "Suspended because"), lambda: [
+            (s.name, s.urn, s.status == "closed", s.kind_label, s.overall_effectiveness or "Not yet inspected",
+             s.registration_status, s.postcode, "Suspended" if s.suspended else "Open to referrals",
+             s.suspended_reason if s.suspended else None) for s in summary["settings"]]),
+        "documents": (("Document", "File", "Expires", "Uploaded"), lambda: [
+            (d.kind_label, d.filename, d.expires_on, d.uploaded_at) for d in summary["documents"]]),
+        "audit": (("When", "Who", "What", "Object", "Details"), lambda: [
+            (e.occurred_at, who or "Homefinder", e.action, f"{e.object_type.replace('_', ' ')} {e.object_id}",
+             _details(e.after)) for e, who in summary["trail"]]),
+    }

@@ -6,17 +6,25 @@ parameters (JobRun.args is the export request: no new table). The job asks the r
 (portal.core.tabular.register_export) for the rows as that user, writes the file through storage under
 exports/<user>/<job>.<format>, records progress beside it, and puts an "export_ready" message in the
 user's inbox with a signed link that expires after EXPORT_LINK_SECONDS (default 7 days). The progress
-page reuses the Ofsted import pattern (data-ofsted-progress + static/ofsted-import.js; no inline script)."""
+page reuses the Ofsted import pattern (data-ofsted-progress + static/ofsted-import.js; no inline script).
+
+Files are kept EXPORT_RETENTION_HOURS (default 24) after the job finished: portal.jobs.delete_old_exports
+deletes older ones every hour. The JobRun stays (it is the record of who exported what); an export is
+expired when its finish is older than the retention, so the progress page and the inbox link say so
+(a friendly 410 page) whether or not the clean-up has run yet."""
 from __future__ import annotations
 
 import json
 import secrets
+
+from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.core import db, tabular
+from portal.core.db import utcnow
 from portal.core.access import allow, owned, signed_in
 from portal.core.jobs import enqueue, function_path
 from portal.core.mail import notify
@@ -40,6 +48,36 @@ def _allowed(user: User, name: str) -> bool:
 
 def _link_seconds() -> int:
     return int(current_app.config.get("EXPORT_LINK_SECONDS", DEFAULT_LINK_SECONDS))
+
+
+def retention() -> timedelta:
+    return timedelta(hours=int(current_app.config.get("EXPORT_RETENTION_HOURS", 24)))
+
+
+def expires_at(run: JobRun) -> datetime | None:
+    return run.finished_at + retention() if run.finished_at else None
+
+
+def is_expired(run: JobRun, now: datetime | None = None) -> bool:
+    return run.status == "succeeded" and run.finished_at is not None and expires_at(run) <= (now or utcnow())
+
+
+def _run_id(key: str) -> int | None:
+    """The JobRun id in an export's storage key exports/<user>/<run>.<format>."""
+    name = key.rsplit("/", 1)[-1].split(".", 1)[0]
+    return int(name) if name.isdigit() else None
+
+
+def delete_files(run: JobRun) -> None:
+    """Delete an export's file and its progress record (missing files are fine)."""
+    backend = storage()
+    for suffix in ("", ".progress"):
+        backend.delete(_key(run.args[0], run.id, run.args[2], suffix))
+
+
+def _lifetime_days() -> int:
+    """How long the inbox link is any use: the shorter of the link's life and the file's, in whole days."""
+    return max(1, min(_link_seconds(), int(retention().total_seconds())) // 86400)
 
 
 def signed_link(run: JobRun) -> str:
@@ -89,7 +127,7 @@ def run_export(user_id: int, name: str, fmt: str, params_json: str, token: str) 
     with current_app.test_request_context():
         link, page = _external(signed_link(run)), _external(url_for("table_exports.progress", run_id=run.id))
     notify(user, "export_ready", "job_run", run.id, link=link, page=page, rows=len(rows), fmt=fmt.upper(),
-           days=_link_seconds() // 86400)
+           days=_lifetime_days())
 
 
 # --- pages ------------------------------------------------------------------------------------------
@@ -124,10 +162,12 @@ def own_export(user: User, run_id: int, **_) -> JobRun | None:
 def progress(run_id: int):
     run = owned()
     db.session.refresh(run)
-    done, total = _progress(run)
-    link = signed_link(run) if run.status == "succeeded" else None
+    expired = is_expired(run)
+    done, total = (0, 0) if expired else _progress(run)
+    link = signed_link(run) if run.status == "succeeded" and not expired else None
     return render_template("portal/export_progress.html", run=run, done=done, total=total, link=link,
-                           fmt=run.args[2].upper(), title="Your download")
+                           fmt=run.args[2].upper(), title="Your download", expired=expired,
+                           expires=expires_at(run), retention_hours=int(retention().total_seconds() // 3600))
 
 
 @bp.get("/exports/download/<token>")
@@ -139,10 +179,16 @@ def download(token: str):
         info = backend.open_link(token, _link_seconds())
         if not info["k"].startswith(f"exports/{current_user.id}/"):
             abort(404)
+        run_id = _run_id(info["k"])
+        run = db.session.get(JobRun, run_id) if run_id else None
+        if run is None or is_expired(run):
+            return _expired()
         if isinstance(backend, S3Storage):
             return redirect(backend.presigned_url(info["k"], info["f"], info["t"]))
         data = backend.get(info["k"])
     except StorageError as exc:
+        if str(exc).startswith("no document"):  # deleted by the clean-up (or never written)
+            return _expired()
         message = str(exc).replace("open the document again", "start the download again")
         return render_template("portal/export_expired.html", message=message, title="Download a table"), 410
     return Response(data, mimetype=info["t"].split(";")[0], headers={
@@ -154,3 +200,9 @@ def download(token: str):
 def _export_too_big(count: int, export: str | None) -> bool:
     """For templates/portal/_download.html: whether a table's download must go to the background."""
     return tabular.too_big(count, export)
+
+
+def _expired():
+    hours = int(retention().total_seconds() // 3600)
+    return render_template("portal/export_expired.html", title="This download has expired",
+                           message=f"This file has expired. We keep prepared downloads for {hours} hours."), 410

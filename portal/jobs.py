@@ -46,3 +46,20 @@ def remind_vacancies_about_to_go_stale() -> int:
             sent += 1
     db.commit()
     return sent
+
+
+@periodic(timedelta(hours=1))
+def delete_old_exports() -> int:
+    """Delete background export files (and their progress records) whose job finished more than
+    EXPORT_RETENTION_HOURS ago. The JobRun stays as the record; its link and page then say "expired"."""
+    from portal.core.jobs import function_path
+    from portal.core.models import JobRun
+    from portal.export_views import delete_files, retention, run_export
+
+    cutoff = utcnow() - retention()
+    old = db.session.scalars(select(JobRun).where(
+        JobRun.function == function_path(run_export), JobRun.finished_at.is_not(None), JobRun.finished_at <= cutoff,
+        JobRun.finished_at > cutoff - timedelta(days=7)).order_by(JobRun.id)).all()
+    for run in old:
+        delete_files(run)
+    return len(old)

@@ -81,5 +81,33 @@ def imports_new():
 def imports_detail(import_id: int):
     imp = owned()
     db.session.refresh(imp)
+    file = tabular.maybe_download_table(request, report_tables(imp.report or {} if imp.finished else {}),
+                                        f"ofsted-import-{imp.id}")
+    if file:
+        return file
     return render_template("portal/ofsted_import.html", imp=imp, report=imp.report or {}, labels=FIELD_LABELS,
                            show=_show, limit=SHOW_AT_MOST)
+
+
+def _cell(field: str, value):
+    """A Before or After value typed for a file: dates as dates, the rest as the page words it."""
+    if value is None or value == "":
+        return None
+    if field == "inspection_date":
+        return date.fromisoformat(value)
+    return _show(field, value)
+
+
+def report_tables(report: dict) -> dict:
+    """The import report's tables (?table=changes|unknown|rejected|duplicates): every row, where the page
+    shows the first SHOW_AT_MOST."""
+    return {
+        "changes": (("Home", "URN", "Field", "Before", "After"), lambda: [
+            (c["setting"], c["urn"], FIELD_LABELS.get(c["field"], c["field"]), _cell(c["field"], c["before"]),
+             _cell(c["field"], c["after"])) for c in report.get("changes", [])]),
+        "unknown": (("Row", "URN", "Name in the file"), lambda: [
+            (u["row"], u["urn"], u.get("name") or None) for u in report.get("unknown", [])]),
+        "rejected": (("Row", "Reason"), lambda: [(r["row"], r["reason"]) for r in report.get("rejected", [])]),
+        "duplicates": (("Row", "URN", "First seen on row"), lambda: [
+            (d["row"], d["urn"], d["first_row"]) for d in report.get("duplicates", [])]),
+    }

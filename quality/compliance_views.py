@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -85,6 +85,14 @@ def dashboard():
     listed = [r for r in rows if (r.status == chosen if chosen else r.status in ("non_compliant", "suspended"))]
     listed.sort(key=lambda r: (-compliance.ORDER[r.status], r.provider_id, r.subject_type, r.subject_id))
     names = _names(listed)
+    lots = _by_lot(provider_ids, rows)
+    if request.args.get("table") and "format" in request.args:  # the summaries: ?table=status|lots
+        return tabular.maybe_download_table(request, {
+            "status": (("Status", "Providers", "Homes"), [
+                (LABELS[s], counts["provider"][s], counts["setting"][s]) for s in COMPLIANCE_STATUSES]),
+            "lots": (("DPS", "Lot") + tuple(LABELS[s] for s in COMPLIANCE_STATUSES), [
+                (item["lot"].dps.name, item["lot"].name) + tuple(item["counts"][s] for s in COMPLIANCE_STATUSES)
+                for item in lots])}, "compliance") or abort(404)
     file = tabular.maybe_download(request, LISTED_HEADERS, lambda: [(
         names.get((r.subject_type, r.subject_id), ""), "Home" if r.subject_type == "setting" else "Provider",
         names.get(("provider", r.provider_id), ""), LABELS[r.status], "; ".join(x["reason"] for x in r.reasons or ()))
@@ -93,7 +101,7 @@ def dashboard():
         return file
     return render_template("quality/compliance_dashboard.html", form=form, chosen=chosen, counts=counts,
                            statuses=COMPLIANCE_STATUSES, labels=LABELS, tags=TAGS, listed=listed,
-                           names=names, lots=_by_lot(provider_ids, rows))
+                           names=names, lots=lots)
 
 
 def _provider_context(provider: Organisation) -> dict:
@@ -111,8 +119,9 @@ def _provider_context(provider: Organisation) -> dict:
 @allow(*COUNCIL, owner=dps_provider)
 def provider(provider_id: int):
     provider = owned()
-    return render_template("quality/compliance_provider.html", **_provider_context(provider),
-                           may_lift=compliance.manages(current_user, provider.id))
+    context = _provider_context(provider)
+    return _provider_download(context, f"compliance-{provider.id}") or render_template(
+        "quality/compliance_provider.html", **context, may_lift=compliance.manages(current_user, provider.id))
 
 
 @bp.route("/compliance/status/<int:status_id>/lift", methods=["GET", "POST"])
@@ -143,5 +152,24 @@ def lift(status_id: int):
 @allow(*PROVIDER)
 def mine():
     provider = db.session.get(Organisation, current_user.organisation_id)
-    return render_template("quality/compliance_mine.html", **_provider_context(provider))
+    context = _provider_context(provider)
+    return _provider_download(context, "compliance") or render_template("quality/compliance_mine.html", **context)
+
+
+def _reasons(row) -> str:
+    return "; ".join(r["reason"] for r in (row.reasons or ())) if row else ""
+
+
+def _provider_download(context: dict, stem: str):
+    """?format=&table=homes|history on a provider's compliance page: the two tables as the page shows them."""
+    rows, names = context["setting_rows"], context["names"]
+    return tabular.maybe_download_table(request, {
+        "homes": (("Home", "Status", "Reasons"), lambda: [
+            (s.name, LABELS[rows[s.id].status if rows[s.id] else "compliant"], _reasons(rows[s.id]) or "None")
+            for s in context["settings"]]),
+        "history": (("When", "What", "From", "To", "Reasons"), lambda: [
+            (c.changed_at, names.get((c.subject_type, c.subject_id), c.subject_type),
+             LABELS[c.from_status] if c.from_status else "Not assessed", LABELS[c.to_status or "compliant"],
+             _reasons(c) or "None") for c in context["history"]]),
+    }, stem)
 

@@ -34,10 +34,21 @@ def own_response(user: User, response_id: int, **_) -> FeedbackResponse | None:
 @allow(*OFFICERS)
 def overview():
     council_id = current_user.organisation_id
-    return render_template("quality/feedback_overview.html", placements=feedback.placements_for(council_id),
-                           requests=feedback.requests_for(council_id), respondent_types=RESPONDENT_TYPES,
+    placements, requests = feedback.placements_for(council_id), feedback.requests_for(council_id)
+    now = feedback.utcnow()
+    file = tabular.maybe_download_table(request, {  # the council's own, as the page: never the recipient's email
+        "placements": (("Placement", "Home", "Started"), lambda: [
+            (p.code, p.setting.name, p.start_date) for p in placements]),
+        "links": (("Sent", "Placement", "To", "Status"), lambda: [
+            (r.created_at.date(), f"PL-{r.placement_id:06d}", RESPONDENT_TYPES[r.respondent_type],
+             "Answered" if r.used_at else "Expired" if r.expires_at <= now else "Waiting") for r in requests]),
+    }, "feedback")
+    if file:
+        return file
+    return render_template("quality/feedback_overview.html", placements=placements,
+                           requests=requests, respondent_types=RESPONDENT_TYPES,
                            pending=len(feedback.pending_for(council_id)) if current_user.has_role("qa_officer")
-                           else None, now=feedback.utcnow())
+                           else None, now=now)
 
 
 @bp.route("/feedback/placements/<int:placement_id>/request", methods=["GET", "POST"])

@@ -54,6 +54,9 @@ def forum():
         return render_template("quality/forum.html", form=form, groups=[], comparison=None, themes=THEMES,
                                query=""), 400
     groups, comparison = _aggregates(filters)
+    file = tabular.maybe_download_table(request, _forum_tables(groups, comparison), "provider-forum")
+    if file:
+        return file
     return render_template("quality/forum.html", form=form, groups=groups, comparison=comparison, themes=THEMES,
                            filters=filters, query=request.query_string.decode(), suppressed=forums.SUPPRESSED,
                            meetings=forum_meetings.meetings_for(current_user)[:3])
@@ -145,3 +148,24 @@ def meetings_minutes(meeting_id: int):
 @bp.context_processor
 def _london() -> dict:
     return {"london": forum_meetings.LONDON}
+
+
+def _figure(figure, attr: str = "mean"):
+    """A figure as the page shows it: the number to one decimal place, or the words when fewer than 5 answered."""
+    return round(getattr(figure, attr), 1) if figure.shown else forums.SUPPRESSED
+
+
+def _forum_tables(groups, comparison) -> dict:
+    """The forum page's tables (?table=themes|comparison): aggregates only, each suppressed figure as its words."""
+    tables = {"themes": (("Kind of home", "Responses", "Theme", "Mean score", "Median"), lambda: [
+        (g.label, g.responses.n if g.responses.shown else forums.SUPPRESSED, THEMES[code], _figure(f),
+         _figure(f, "median")) for g in groups for code, f in g.themes.items()])}
+    if comparison:
+        def rows():
+            out = [(THEMES[code], _figure(pair["own"]), _figure(pair["own"], "median"),
+                    _figure(pair["market"], "median")) for code, pair in comparison["themes"].items()]
+            own, market = comparison["own_responses"], comparison["market_responses"]
+            count = lambda f: f.n if f.shown else forums.SUPPRESSED  # noqa: E731
+            return out + [("Responses", count(own), None, count(market))]
+        tables["comparison"] = (("Theme", "Your mean score", "Your median", "Market median"), rows)
+    return tables

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from portal.core import db
+from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import Organisation, User
 from portal.models import Setting
@@ -60,6 +60,10 @@ def history_providers():
         select(Organisation, func.count(Setting.id)).join(Setting, Setting.provider_id == Organisation.id)
         .where(Organisation.kind == "provider", Setting.status == "open")
         .group_by(Organisation.id).order_by(Organisation.name)).all()
+    file = tabular.maybe_download(request, ("Provider", "Open homes"), lambda: [(o.name, n) for o, n in rows],
+                                  "providers-quality-history")
+    if file:
+        return file
     return render_template("quality/history_providers.html", rows=rows)
 
 
@@ -81,8 +85,32 @@ def history_provider(provider_id: int):
     if not current_user.has_role("qa_officer"):  # a provider sees visits once their report is issued
         stmt = stmt.where(MonitoringVisit.status == "report_issued")
     visit_rows = list(db.session.scalars(stmt.order_by(MonitoringVisit.planned_for.desc(), MonitoringVisit.id.desc())))
+    trend = feedback_trend(provider.id)
+    file = tabular.maybe_download_table(request, _history_tables(homes, due, visit_rows, trend),
+                                        f"quality-history-{provider.id}")
+    if file:
+        return file
     return render_template("quality/history.html", provider=provider, homes=homes, due=due, visits=visit_rows,
-                           counts=actions.counts_for_provider(provider.id), trend=feedback_trend(provider.id),
+                           counts=actions.counts_for_provider(provider.id), trend=trend,
                            labels=visits.STATUS_LABELS, tags=visits.STATUS_TAGS, kinds=VISIT_KINDS,
                            overall=OVERALL_JUDGEMENTS, min_responses=MIN_RESPONSES, today=date.today(),
                            is_officer=current_user.has_role("qa_officer"))
+
+
+def _history_tables(homes, due, visit_rows, trend) -> dict:
+    """The page's tables (?table=homes|visits|feedback). The feedback trend keeps the page's rule: a quarter
+    with fewer than 5 responses has words, never its count or average."""
+    today = date.today()
+    suppressed = f"Fewer than {MIN_RESPONSES}"
+    return {
+        "homes": (("Home", "Closed", "Ofsted rating", "Next QA visit due", "Overdue"), lambda: [
+            (h.name, h.status == "closed", h.overall_effectiveness or "Not yet inspected",
+             due[h.id].due_on if h.id in due else None, due[h.id].due_on < today if h.id in due else None)
+            for h in homes]),
+        "visits": (("Date", "Home", "Kind", "Judgement", "Status"), lambda: [
+            (v.visited_on or v.planned_for, v.setting.name, VISIT_KINDS[v.kind],
+             OVERALL_JUDGEMENTS.get(v.overall_judgement, None), visits.STATUS_LABELS[v.status]) for v in visit_rows]),
+        "feedback": (("Quarter", "Responses", "Average score"), lambda: [
+            (row["quarter"], row["responses"] if row["responses"] is not None else suppressed,
+             row["average"] if row["average"] is not None else "Not shown") for row in trend]),
+    }

@@ -2,10 +2,10 @@
 fostering and supported accommodation standards (reference data shared by every council)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.core import db
+from portal.core import db, tabular
 from portal.core.access import allow
 from quality import standards
 from quality.models import FRAMEWORKS, QualityStandard
@@ -18,7 +18,13 @@ bp = Blueprint("standards", __name__)
 @bp.get("/quality/standards")
 @allow("qa_officer")
 def standards_list():
-    return render_template("quality/standards.html", lists=standards.by_framework(), frameworks=FRAMEWORKS,
+    lists = standards.by_framework()
+    file = tabular.maybe_download(request, ("Framework", "Standard", "Status"), lambda: [  # every framework's table
+        (FRAMEWORKS[framework], s.title, "Active" if s.active else "Inactive")
+        for framework, rows in lists.items() for s in rows], "quality-standards")
+    if file:
+        return file
+    return render_template("quality/standards.html", lists=lists, frameworks=FRAMEWORKS,
                            editable=standards.EDITABLE, toggle=ToggleStandardForm())
 
 

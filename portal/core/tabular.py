@@ -173,3 +173,16 @@ def maybe_download(request: Request, headers: Sequence[str], rows, stem: str, *,
         return Response(render_template("portal/export_start.html", export=export, fmt=fmt, params=params or {},
                                         count=count, title="Download a large table"))
     return download(headers, rows, f"{stem}-{date.today().isoformat()}", fmt, sheet_title)
+
+
+def maybe_download_table(request: Request, tables: dict[str, tuple[Sequence[str], object]], stem: str, *,
+                         sheet_title: str = "Data") -> Response | None:
+    """For a page with several tables: ?format=csv|xlsx&table=<name> downloads the one named (each value is
+    (headers, rows) as for maybe_download; rows may be a callable). No format: None; an unknown table: 404."""
+    if request.args.get("format") is None:
+        return None
+    name = request.args.get("table")
+    if name not in tables:
+        abort(404)
+    headers, rows = tables[name]
+    return maybe_download(request, headers, rows, f"{stem}-{name}", sheet_title=sheet_title)
