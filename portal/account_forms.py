@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, StopValidation, ValidationError
 
 from portal.core.auth import MIN_PASSWORD_LENGTH
-from portal.core.forms import _not_common
+from portal.core.passwords import Policy
 from portal.forms import WholeNumberField
 from portal.geography import INVALID_POSTCODE_MESSAGE, normalise_postcode
 from portal.models import LOT_KINDS
@@ -131,7 +131,7 @@ class RegistrationForm(FlaskForm):
                              validators=[InputRequired("Enter a password"),
                                          Length(min=MIN_PASSWORD_LENGTH, max=200,
                                                 message=f"Password must be between {MIN_PASSWORD_LENGTH} and 200 "
-                                                        "characters"), _not_common])
+                                                        "characters"), Policy("email")])
     confirm = PasswordField("Confirm your password", widget=GovPasswordInput(),
                             validators=[InputRequired("Confirm your password"),
                                         EqualTo("password", "The passwords do not match")])

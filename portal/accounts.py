@@ -14,7 +14,7 @@ from flask import current_app, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.core import auth, db
+from portal.core import auth, db, passwords
 from portal.core.audit import record
 from portal.core.mail import queue_email
 from portal.core.models import Organisation, User, UserRole
@@ -88,6 +88,8 @@ def profile(org: Organisation) -> dict:
 def register_provider(data: Registration) -> User:
     """Create the provider organisation and its first admin (invited), and email the confirmation link."""
     email = data.email.strip().lower()
+    if (weak := passwords.problem(data.password, email)) is not None:
+        raise FieldError("password", weak)
     if _ch_taken(data.companies_house_number):
         raise FieldError("companies_house_number", _ch_message(data.companies_house_number))
     if auth.find_user(email) is not None:

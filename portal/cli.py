@@ -39,10 +39,35 @@ def demo_seed() -> None:
     """Create the demo market (idempotent) and print one login per role."""
     from portal.seed import DEMO_PASSWORD, seed
 
+    from portal.core.auth import find_user
+
     logins = seed()
     click.echo("\nDemo logins (password for all: %s)" % DEMO_PASSWORD)
     for role, email in logins:
-        click.echo(f"  {ROLES[role]:<20} {email}")
+        user = find_user(email)
+        secret = f"  authenticator key {user.totp_secret}" if user is not None and user.totp_secret else ""
+        click.echo(f"  {ROLES[role]:<20} {email:<40}{secret}")
+    click.echo("\nCouncil users and the system admin also need a code from an authenticator app: add the key above "
+               "to one, or run\n  flask --app portal demo code EMAIL\nto print the current code.")
+
+
+@demo_cli.command("code")
+@click.argument("email")
+def demo_code(email: str) -> None:
+    """Print the current two-factor code of a demo user (development only)."""
+    from portal.core.auth import find_user
+    from portal.core.services import ServiceError
+    from portal.two_factor import current_code
+
+    if current_app.config["HOMEFINDER_ENV"] != "development":
+        raise click.ClickException("`demo code` only works when HOMEFINDER_ENV=development")
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"No user with email {email}")
+    try:
+        click.echo(current_code(user))
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @users_cli.command("create")

@@ -50,3 +50,8 @@ def register(app: Flask) -> None:
     from portal import export_views
 
     app.register_blueprint(export_views.bp)
+
+    from portal import two_factor_views
+
+    app.register_blueprint(two_factor_views.bp)
+    navigation.add(app, "Your account", "two_factor.security", order=95)

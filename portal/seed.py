@@ -161,4 +161,18 @@ def seed() -> list[tuple[str, str]]:
         with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
             hook()
             db.commit()
+    enrol_demo_two_factor()
+    db.commit()
     return [(role, email) for role, email, _, _ in DEMO_USERS]
+
+
+def enrol_demo_two_factor() -> None:
+    """Council users and system admins must use an authenticator app: give every demo one a secret
+    (`flask --app portal demo code EMAIL` prints the current code; the seed prints the secrets)."""
+    from portal.core.models import COUNCIL_ROLES, OPERATOR_ROLES, User, UserRole
+    from portal.two_factor import enrol_for_demo
+
+    query = select(User).join(UserRole).where(UserRole.role.in_(COUNCIL_ROLES | OPERATOR_ROLES),
+                                              User.totp_enabled_at.is_(None)).distinct()
+    for user in db.session.scalars(query):
+        enrol_for_demo(user)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
+LIVE_APPS: dict = {}  # base URL -> the app it serves, so sign_in_browser can read the user's TOTP secret
 AXE_JS = (Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js").read_text()
 
 
@@ -15,6 +16,7 @@ class LiveServer:
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        LIVE_APPS[self.url] = app
 
     def __enter__(self):
         self.thread.start()
@@ -43,4 +45,11 @@ def sign_in_browser(page, base_url: str, email: str, password: str) -> None:
     page.goto(base_url + "/sign-in")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    if page.url.split("?")[0].endswith("/sign-in/code"):  # two-factor: enter the code the user's app shows now
+        from tests.conftest import current_totp
+
+        page.get_by_label("Code from your authenticator app").fill(current_totp(LIVE_APPS[base_url], email))
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continue").click()

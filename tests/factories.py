@@ -20,14 +20,22 @@ def organisation(kind: str = "provider", name: str | None = None) -> Organisatio
 
 
 def user(*roles: str, org: Organisation | None = None, email: str | None = None, password: str | None = PASSWORD,
-         name: str | None = None) -> User:
-    from portal.core.models import ROLES_FOR_KIND
+         name: str | None = None, totp: bool | None = None) -> User:
+    """totp: an authenticator app set up (user.totp_secret); by default council roles and system admins have one,
+    as they must. totp=False makes one who will be sent to set it up at sign-in."""
+    import pyotp
+
+    from portal.core.db import utcnow
+    from portal.core.models import COUNCIL_ROLES, OPERATOR_ROLES, ROLES_FOR_KIND
 
     if org is None:
         kind = next(k for k, allowed in ROLES_FOR_KIND.items() if set(roles) <= allowed)
         org = organisation(kind)
     n = next(_seq)
-    return create_user(org, email or f"user{n}@example.org", name or f"Test User {n}", list(roles), password=password)
+    made = create_user(org, email or f"user{n}@example.org", name or f"Test User {n}", list(roles), password=password)
+    if totp if totp is not None else bool(set(roles) & (COUNCIL_ROLES | OPERATOR_ROLES)):
+        made.totp_secret, made.totp_enabled_at = pyotp.random_base32(), utcnow()
+    return made
 
 
 def setting(provider: Organisation, **fields) -> Setting:

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from portal.core import db
 from portal.core.db import utcnow
-from portal.core.models import ROLES_FOR_KIND, Organisation, User, UserRole
+from portal.core.models import COUNCIL_ROLES, OPERATOR_ROLES, ROLES_FOR_KIND, Organisation, User, UserRole
+from portal.core.passwords import MIN_LENGTH, check as check_password
 
 hasher = PasswordHasher()
 login_manager = LoginManager()
@@ -21,7 +22,12 @@ login_manager.login_view = "core.login"
 login_manager.login_message = "Sign in to continue."
 login_manager.login_message_category = "info"
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=False)
-MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_LENGTH = MIN_LENGTH
+LOCKOUT_AFTER = 10  # consecutive failed passwords or two-factor codes
+UNLOCK_PURPOSE = "unlock"
+UNLOCK_SECONDS = 24 * 3600
+LOCKED_MESSAGE = ("Your account is locked because of too many failed attempts to sign in. We have emailed you a "
+                  "link to unlock it")
 
 
 class TokenError(Exception):
@@ -48,6 +54,8 @@ _DUMMY_HASH = hasher.hash("not a real password; evens out timing for unknown ema
 
 
 def authenticate(email: str, password: str) -> User | None:
+    """The active, unlocked user with this email and password, or None. A wrong password for an existing
+    account counts towards its lockout (the caller commits either way); a locked account never matches."""
     user = find_user(email)
     if user is None:
         try:
@@ -55,9 +63,66 @@ def authenticate(email: str, password: str) -> User | None:
         except VerificationError:
             pass
         return None
-    if not user.is_active or not _verify(user, password):
+    if not user.is_active or user.locked_at is not None:
         return None
+    if not _verify(user, password):
+        register_failure(user)
+        return None
+    return user
+
+
+def is_locked(email: str) -> bool:
+    user = find_user(email)
+    return user is not None and user.is_active and user.locked_at is not None
+
+
+def requires_two_factor(user: User) -> bool:
+    """Council roles and system admins must use an authenticator app; anyone who enabled one uses it."""
+    return user.totp_enabled_at is not None or user.has_role(*COUNCIL_ROLES, *OPERATOR_ROLES)
+
+
+def signed_in(user: User) -> None:
+    """Both steps passed: reset the failure count."""
+    user.failed_login_count = 0
     user.last_login_at = utcnow()
+
+
+# --- lockout ---------------------------------------------------------------------------------------
+
+def register_failure(user: User) -> None:
+    """One more failed password or code; the LOCKOUT_AFTER-th locks the account and emails an unlock link."""
+    from portal.core.audit import record
+
+    user.failed_login_count = (user.failed_login_count or 0) + 1
+    if user.failed_login_count >= LOCKOUT_AFTER and user.locked_at is None:
+        user.locked_at = utcnow()
+        record("user.locked", "user", user.id, after={"failed_attempts": user.failed_login_count}, actor=user,
+               organisation_id=user.organisation_id)
+        send_unlock_link(user)
+
+
+def send_unlock_link(user: User) -> None:
+    from flask import url_for
+
+    from portal.core.mail import queue_email
+
+    token = make_token(user, UNLOCK_PURPOSE)
+    link = current_app.config["BASE_URL"].rstrip("/") + url_for("two_factor.unlock", token=token)
+    queue_email(user.email, "account_unlock", key=f"account_unlock:{user.id}:{token[-16:]}", user_id=user.id,
+                user=user, link=link, hours=UNLOCK_SECONDS // 3600, attempts=LOCKOUT_AFTER)
+
+
+def unlock(token: str) -> User:
+    """Clear the lock and the count. Raises TokenError for a bad or expired link."""
+    from portal.core.audit import record
+
+    user = read_token(token, UNLOCK_PURPOSE, UNLOCK_SECONDS)
+    if user.locked_at is None:
+        raise TokenError("Your account is not locked: you can sign in.")
+    user.locked_at = None
+    user.failed_login_count = 0
+    record("user.unlocked", "user", user.id, before={"locked": True}, after={"locked": False}, actor=user,
+           organisation_id=user.organisation_id)
     return user
 
 
@@ -110,9 +175,12 @@ def read_token(token: str, purpose: str, max_age: int) -> User:
 def set_password(user: User, password: str) -> None:
     from portal.core.audit import record
 
+    check_password(password, user.email)
     was = user.status
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
+    user.locked_at = None  # the emailed reset link proves the same thing as the unlock link
+    user.failed_login_count = 0
     if user.status == "invited":
         user.status = "active"
     record("user.password_set", "user", user.id, before={"status": was}, after={"status": user.status}, actor=user,
@@ -130,6 +198,7 @@ def create_user(organisation: Organisation, email: str, name: str, roles: list[s
     user = User(organisation=organisation, email=email.strip().lower(), name=name.strip(), status="invited")
     user.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
     if password is not None:
+        check_password(password, email)
         user.password_hash = hash_password(password)
         user.password_changed_at = utcnow()
         user.status = "active"
@@ -148,6 +217,9 @@ def init_app(app: Flask) -> None:
             raise RuntimeError("PASSWORD_HASH_CHEAP is only allowed when HOMEFINDER_ENV=test")
         hasher = PasswordHasher.from_parameters(argon2_profiles.CHEAPEST)
     login_manager.init_app(app)
+    from portal.core import sessions
+
+    sessions.init_app(app)  # before the access rules, so an expired session is treated as signed out
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "homefinder-limit")
     limiter.init_app(app)

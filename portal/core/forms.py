@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from portal.core.auth import MIN_PASSWORD_LENGTH
+from portal.core.passwords import Policy
 
 
 class LoginForm(FlaskForm):
@@ -24,18 +25,15 @@ class ForgotPasswordForm(FlaskForm):
     submit = SubmitField("Send me a link", widget=GovSubmitInput())
 
 
-def _not_common(form, field):
-    if field.data and field.data.lower() in {"password1234", "passwordpassword", "123456789012", "qwertyuiopas"}:
-        raise ValidationError("Choose a password that is harder to guess")
-
-
 class SetPasswordForm(FlaskForm):
+    """The view sets `account_email`, so the policy can refuse the account's own email address."""
+
     password = PasswordField("New password", widget=GovPasswordInput(),
                              description=f"Use at least {MIN_PASSWORD_LENGTH} characters",
                              validators=[InputRequired("Enter a new password"),
                                          Length(min=MIN_PASSWORD_LENGTH, max=200,
                                                 message=f"Password must be between {MIN_PASSWORD_LENGTH} and 200 "
-                                                        "characters"), _not_common])
+                                                        "characters"), Policy()])
     confirm = PasswordField("Confirm new password", widget=GovPasswordInput(),
                             validators=[InputRequired("Confirm your new password"),
                                         EqualTo("password", "The passwords do not match")])

@@ -4,16 +4,18 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
-from portal.core import db, services, tabular
+from portal.core import db, services, sessions, tabular
 from portal.core.access import allow, owned, public, signed_in
-from portal.core.auth import TokenError, authenticate, limiter, login_key, read_token
+from portal.core.auth import (LOCKED_MESSAGE, TokenError, authenticate, is_locked, limiter, login_key, read_token,
+                              requires_two_factor)
+from portal.core.auth import signed_in as finish_sign_in
 from portal.core.forms import ForgotPasswordForm, InviteUserForm, LoginForm, SetPasswordForm
 from portal.core.models import ROLES, ROLES_FOR_KIND, EmailMessage, InboxMessage, JobRun, User
-from portal.core.storage import S3Storage, StorageError, storage
+from portal.core.storage import S3Storage, StorageError, attachment_disposition, storage
 
 bp = Blueprint("core", __name__)
 PAGE_SIZE = 50
@@ -38,20 +40,29 @@ def login():
         return redirect(url_for("portal.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        # A locked account gets the same answer whether or not the password is right.
+        user = None if is_locked(form.email.data) else authenticate(form.email.data, form.password.data)
+        db.commit()  # a wrong password counts towards the lockout
+        next_url = _safe_next(request.args.get("next"))
+        if user is not None and requires_two_factor(user):
+            # Password right; the authenticator code (or setting one up) comes next, on a fresh session.
+            enrol = user.totp_enabled_at is None
+            sessions.start_pending(user, next_url, enrol=enrol)
+            return redirect(url_for("two_factor.enrol" if enrol else "two_factor.code"))
         if user is not None:
+            finish_sign_in(user)
             db.commit()
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
-        db.session.rollback()
-        form.email.errors.append("Enter a correct email address and password")
+            sessions.begin(user)
+            return redirect(next_url)
+        form.email.errors.append(LOCKED_MESSAGE if is_locked(form.email.data)
+                                 else "Enter a correct email address and password")
     return render_template("portal/login.html", form=form), (200 if not form.errors else 400)
 
 
 @bp.post("/sign-out")
 @signed_in
 def logout():
-    logout_user()
+    sessions.end()
     flash("You have signed out.", "success")
     return redirect(url_for("core.login"))
 
@@ -74,6 +85,7 @@ def _password_page(token: str, purpose: str, max_age: int, title: str):
     except TokenError as exc:
         return render_template("portal/link_problem.html", message=str(exc), title=title), 400
     form = SetPasswordForm()
+    form.account_email = user.email
     if form.validate_on_submit():
         services.set_password(user, form.password.data)
         db.commit()
@@ -248,6 +260,5 @@ def document_download(token: str):
         data = backend.get(info["k"])
     except StorageError as exc:
         return render_template("portal/link_problem.html", message=str(exc), title="Download a document"), 410
-    filename = info["f"].replace('"', "")
     return Response(data, mimetype=info["t"], headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"})
+        "Content-Disposition": attachment_disposition(info["f"]), "Cache-Control": "private, no-store"})
