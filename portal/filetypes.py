@@ -8,7 +8,9 @@ Accepted: PDF (starts "%PDF-"), DOCX (a ZIP whose entries include [Content_Types
 word/document.xml and whose content types declare a Word document, not a macro-enabled one), PNG
 (its 8-byte signature) and JPEG (FF D8 FF). A DOCX is inspected with zipfile reading only the
 central directory and at most MAX_CONTENT_TYPES_BYTES of one small entry, so a ZIP bomb costs
-nothing. Pure: no Flask, no database.
+nothing to check; and a ZIP whose entries declare more than MAX_UNCOMPRESSED_BYTES in all, or which
+expands more than MAX_COMPRESSION_RATIO times, is refused, so it never reaches anyone who would open it.
+Pure: no Flask, no database.
 """
 from __future__ import annotations
 
@@ -41,6 +43,9 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ZIP_SIGNATURE = b"PK\x03\x04"
 MAX_ZIP_ENTRIES = 5000
 MAX_CONTENT_TYPES_BYTES = 256 * 1024
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100  # real Word documents: text about 10 to 1, pictures about 1 to 1
+RATIO_FLOOR_BYTES = 1024 * 1024  # small files may compress well; only the ratio of big expansions matters
 DOCX_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 ALLOWED_TEXT = "a PDF, Word document (DOCX), PNG or JPEG"
 MAX_DISPLAY_NAME = 120
@@ -55,13 +60,28 @@ class UploadRefused(ValueError):
     """The upload is not acceptable; the message is fit to show the user."""
 
 
+def expands_too_far(data: bytes) -> bool:
+    """A ZIP (DOCX, XLSX…) whose entries declare an enormous total size, or an implausible compression ratio.
+    Reads only the central directory: nothing is decompressed."""
+    if not data.startswith(ZIP_SIGNATURE):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, EOFError, OSError,
+            ValueError):
+        return False
+    total = sum(info.file_size for info in infos[:MAX_ZIP_ENTRIES + 1])
+    return total > MAX_UNCOMPRESSED_BYTES or (total > RATIO_FLOOR_BYTES and total > MAX_COMPRESSION_RATIO * len(data))
+
+
 def _is_docx(data: bytes) -> bool:
     if not data.startswith(ZIP_SIGNATURE):
         return False
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
-            if len(infos) > MAX_ZIP_ENTRIES:
+            if len(infos) > MAX_ZIP_ENTRIES or expands_too_far(data):
                 return False
             names = {info.filename for info in infos}
             if not {"[Content_Types].xml", "word/document.xml"} <= names:
@@ -103,6 +123,9 @@ def check_upload(data: bytes, max_bytes: int) -> FileType:
         raise UploadRefused("The selected file is empty")
     if len(data) > max_bytes:
         raise UploadRefused(f"The selected file must be smaller than {max_bytes // (1024 * 1024)}MB")
+    if expands_too_far(data):
+        raise UploadRefused("The selected file is too large when it is opened (it may be a ZIP bomb). Upload "
+                            + ALLOWED_TEXT)
     kind = sniff(data)
     if kind is None:
         raise UploadRefused(_describe(data))

@@ -4,9 +4,9 @@
     enqueue(run_import, imp.id, key=f"ofsted-import:{imp.id}"); db.commit()
 
 run_import() is the background job (also run synchronously by `flask ofsted import PATH`). It
-claims the import with one conditional UPDATE (queued → running; a claim abandoned for
-STALE_CLAIM may be taken over), parses the file (portal.ofsted_csv) and applies it in batches of
-BATCH_SIZE rows, committing progress, counts and the report after each batch, so the page's
+claims the import with one conditional UPDATE (queued → running; a claim older than the job
+lease, JOB_CLAIM_SECONDS, may be taken over), parses the file (portal.ofsted_csv) and applies it in
+batches of BATCH_SIZE rows, committing progress, counts and the report after each batch, so the page's
 progress bar moves and a restarted job resumes after the last committed batch. A completed or
 failed import is never run again.
 
@@ -25,7 +25,7 @@ Rules (apply_rows):
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Iterable
 
 from sqlalchemy import and_, or_, select, update
@@ -33,6 +33,7 @@ from sqlalchemy import and_, or_, select, update
 from portal.core import db
 from portal.core.audit import record
 from portal.core.db import utcnow
+from portal.core.jobs import claim_lease
 from portal.core.mail import notify
 from portal.core.models import User, UserRole
 from portal.core.signals import emit
@@ -42,7 +43,6 @@ from portal.ofsted_csv import DuplicateRow, OfstedFormatError, OfstedRow, Reject
 
 BATCH_SIZE = 500
 MAX_BYTES = 10 * 1024 * 1024
-STALE_CLAIM = timedelta(minutes=15)
 INADEQUATE = "Inadequate"
 RATING_ORDER = {"Outstanding": 4, "Good": 3, "Requires improvement to be good": 2, INADEQUATE: 1}
 FIELD_LABELS = {
@@ -190,7 +190,7 @@ def _claim(import_id: int) -> bool:
         update(OfstedImport)
         .where(OfstedImport.id == import_id,
                or_(OfstedImport.status == "queued",
-                   and_(OfstedImport.status == "running", OfstedImport.started_at < now - STALE_CLAIM)))
+                   and_(OfstedImport.status == "running", OfstedImport.started_at < now - claim_lease())))
         .values(status="running", started_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount

@@ -5,7 +5,7 @@ and the revision number (never prices or answer text). Every save writes a `Prop
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from portal.core.models import User
 from portal.core.services import ServiceError
 from tendering import invitations
 from tendering.models import (LIVE_PROPOSAL_STATUSES, OUTCOMES, Proposal, ProposalRevision, ProposalService,
-                              ReferralProvider)
+                              Referral, ReferralProvider)
 
 STATUS_LABELS = {"draft": "Draft", "submitted": "Submitted", "withdrawn": "Withdrawn"}
 STATUS_TAGS = {"draft": "govuk-tag--grey", "submitted": "govuk-tag--green", "withdrawn": "govuk-tag--red"}
@@ -68,10 +68,19 @@ def refusal(row: ReferralProvider, now=None) -> str | None:
     return None
 
 
-def _check_open(row: ReferralProvider) -> None:
-    reason = refusal(row)
+def _check_open(row: ReferralProvider) -> datetime:
+    """Refuse unless open now; returns the moment checked, to stamp the change with.
+
+    The referral row is share-locked until the caller commits, so the closing job (which locks it for
+    update) waits for a change that passed this check, and a change arriving while it closes sees it closed:
+    no proposal can slip in after the closing job fixed the blind order, or carry a time after the deadline."""
+    db.session.execute(select(Referral.id).where(Referral.id == row.referral_id).with_for_update(read=True))
+    db.session.refresh(row.referral, ["status", "response_deadline"])
+    now = utcnow()
+    reason = refusal(row, now)
     if reason:
         raise ProposalError(reason)
+    return now
 
 
 def blind_findings(data: dict, names: list[str]) -> dict[str, str]:
@@ -168,7 +177,7 @@ def _create(row: ReferralProvider, actor: User) -> Proposal:
 def save(row: ReferralProvider, actor: User, data: dict, *, submit: bool) -> Proposal:
     """Save a draft (values given must be valid) or submit (everything required). Writes a revision and audits.
     Raises ProposalError (with per-field errors) and writes nothing when refused."""
-    _check_open(row)
+    now = _check_open(row)
     homes = {h.id: h for h in invitations.matched_homes(row)}
     errors: dict[str, str] = {}
     if data.get("setting_id") is not None and data["setting_id"] not in homes:
@@ -204,7 +213,7 @@ def save(row: ReferralProvider, actor: User, data: dict, *, submit: bool) -> Pro
                                                  quantity_per_week=Decimal(str(s["quantity_per_week"])),
                                                  weeks=s["weeks"]))
     if submit:
-        proposal.status, proposal.submitted_at = "submitted", utcnow()
+        proposal.status, proposal.submitted_at = "submitted", now
     proposal.revision += 1
     db.session.flush()
     db.session.refresh(proposal, ["setting", "services"])
@@ -217,12 +226,12 @@ def save(row: ReferralProvider, actor: User, data: dict, *, submit: bool) -> Pro
 
 
 def withdraw(row: ReferralProvider, actor: User) -> Proposal:
-    _check_open(row)
+    now = _check_open(row)
     proposal = live_proposal(row, lock=True)
     if proposal is None:
         raise ProposalError("Your organisation has no proposal to withdraw")
     before = _audit_after(proposal)
-    proposal.status, proposal.withdrawn_at = "withdrawn", utcnow()
+    proposal.status, proposal.withdrawn_at = "withdrawn", now
     record("proposal.withdrawn", "proposal", proposal.id, actor=actor, organisation_id=row.provider_id,
            before=before, after=_audit_after(proposal))
     db.session.flush()

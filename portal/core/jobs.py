@@ -25,7 +25,13 @@ from portal.core.models import JobRun
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "homefinder"
-STALE_CLAIM = timedelta(minutes=15)
+LOST_DISPATCH = timedelta(minutes=1)  # a row still queued after this may have missed its dispatch
+
+
+def claim_lease() -> timedelta:
+    """How long a claim lasts: a job still "running" after this is taken to belong to a dead worker
+    (SIGKILL, lost machine) and the scheduler's sweep makes it runnable again (JOB_CLAIM_SECONDS)."""
+    return timedelta(seconds=current_app.config["JOB_CLAIM_SECONDS"])
 
 
 def function_path(fn: Callable) -> str:
@@ -64,8 +70,9 @@ def take_pending() -> list[JobRun]:
     return db.session.info.pop("homefinder.pending_jobs", [])
 
 
-def dispatch(app: Flask, run_id: int, key: str, delay: float = 0) -> None:
-    app.extensions["homefinder.dispatcher"].dispatch(run_id, key, delay)
+def dispatch(app: Flask, run_id: int, key: str, delay: float = 0, *, fresh: bool = False) -> None:
+    """fresh: give the queue a new job id (a re-dispatch must not be mistaken for the abandoned job)."""
+    app.extensions["homefinder.dispatcher"].dispatch(run_id, key, delay, fresh=fresh)
 
 
 def execute_job(run_id: int) -> str:
@@ -117,24 +124,25 @@ def retry_failed(run_id: int) -> None:
 
 def sweep(app: Flask) -> int:
     """Re-dispatch jobs that are due but idle: retries whose time has come, rows whose dispatch was
-    lost (process died between commit and dispatch) and claims abandoned by a killed worker."""
+    lost (process died between commit and dispatch) and claims abandoned by a killed worker. A second
+    dispatch of a job that was not lost is harmless: execute_job's claim lets only one run it."""
     now = utcnow()
     db.session.execute(
         update(JobRun)
-        .where(JobRun.status == "running", JobRun.claimed_at < now - STALE_CLAIM)
+        .where(JobRun.status == "running", JobRun.claimed_at < now - claim_lease())
         .values(status="retrying", run_after=now)
     )
     due = db.session.scalars(
         select(JobRun).where(
             or_(
                 (JobRun.status == "retrying") & (JobRun.run_after <= now),
-                (JobRun.status == "queued") & (JobRun.created_at <= now - timedelta(minutes=1)),
+                (JobRun.status == "queued") & (JobRun.created_at <= now - min(LOST_DISPATCH, claim_lease())),
             )
         )
     ).all()
     db.session.commit()
     for run in due:
-        dispatch(app, run.id, run.key)
+        dispatch(app, run.id, run.key, fresh=True)
     return len(due)
 
 
@@ -148,7 +156,7 @@ class InProcessDispatcher:
         with self.app.app_context():
             execute_job(run_id)
 
-    def dispatch(self, run_id: int, key: str, delay: float = 0) -> None:
+    def dispatch(self, run_id: int, key: str, delay: float = 0, *, fresh: bool = False) -> None:
         if delay > 0:
             timer = threading.Timer(delay, self._run, args=(run_id,))
             timer.daemon = True
@@ -171,8 +179,10 @@ class RQDispatcher:
     def rq_id(key: str, suffix: str = "") -> str:
         return "hf-" + hashlib.sha1(f"{key}{suffix}".encode()).hexdigest()
 
-    def dispatch(self, run_id: int, key: str, delay: float = 0) -> None:
-        job_id = self.rq_id(key, f"#{utcnow().timestamp()}" if delay else "")
+    def dispatch(self, run_id: int, key: str, delay: float = 0, *, fresh: bool = False) -> None:
+        # The plain id makes a duplicated first dispatch one RQ job; retries and sweeps get their own, so
+        # that RQ's clean-up of an abandoned job (moved to its failed registry) cannot swallow the new one.
+        job_id = self.rq_id(key, f"#{utcnow().timestamp()}" if delay or fresh else "")
         if delay > 0:
             self.queue.enqueue_in(timedelta(seconds=delay), "portal.core.worker.run", run_id, job_id=job_id)
         else:

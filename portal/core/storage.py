@@ -8,13 +8,27 @@ backends (and again by S3 for the presigned URL).
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
+from urllib.parse import quote
 from typing import Protocol
 
 from flask import Flask, current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,250}$")
+
+
+def attachment_disposition(filename: str) -> str:
+    """`Content-Disposition: attachment` for any display name. HTTP headers are Latin-1 (a WSGI server cannot
+    send anything else), so a name beyond ASCII gets an ASCII fallback plus the RFC 6266 `filename*` form."""
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    ascii_name = re.sub(r"\s+", " ", re.sub(r'[\x00-\x1f\x7f"\\]', "", ascii_name)).strip()
+    if not ascii_name or ascii_name.startswith("."):
+        ascii_name = "document" + ascii_name
+    if ascii_name == filename:
+        return f'attachment; filename="{ascii_name}"'
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 class StorageError(Exception):
@@ -105,13 +119,12 @@ class S3Storage(_SignedLinks):
         self.client.delete_object(Bucket=self.bucket, Key=check_key(key))
 
     def presigned_url(self, key: str, filename: str, content_type: str) -> str:
-        safe = filename.replace('"', "")
         return self.client.generate_presigned_url(
             "get_object",
             Params={
                 "Bucket": self.bucket,
                 "Key": check_key(key),
-                "ResponseContentDisposition": f'attachment; filename="{safe}"',
+                "ResponseContentDisposition": attachment_disposition(filename),
                 "ResponseContentType": content_type,
             },
             ExpiresIn=self.PRESIGNED_SECONDS,

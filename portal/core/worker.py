@@ -5,6 +5,8 @@ import logging
 import time
 from functools import lru_cache
 
+from rq.worker import Worker as RQWorker
+
 log = logging.getLogger(__name__)
 
 
@@ -13,6 +15,16 @@ def _app():
     from portal import create_app
 
     return create_app()
+
+
+class Worker(RQWorker):
+    """`rq worker --worker-class portal.core.worker.Worker`: builds the app once, in the worker process, so
+    the work horse forked for each job inherits it instead of spending seconds on create_app() per job."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # No database connection may cross the fork: each horse opens its own.
+        _app().extensions["homefinder.engine"].dispose()
 
 
 def run(run_id: int) -> str:
