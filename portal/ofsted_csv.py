@@ -71,6 +71,7 @@ _DMY_RE = re.compile(r"(\d{1,2})([/-])(\d{1,2})\2(\d{4})")
 _ISO_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _TIME_SUFFIX_RE = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 _INTEGER_RE = re.compile(r"[+-]?\d+")
+_MAX_PLACES = 10_000
 _NO_VALUE = frozenset({"", "-", "n/a", "na"})
 _RI = "Requires improvement to be good"
 _RATINGS: dict[str, str | None] = {
@@ -243,6 +244,9 @@ def _parse_row(
             problems.append(f'places "{places_text}" is not a whole number')
         elif (places := int(places_text)) < 0:
             problems.append(f'places "{places_text}" cannot be negative')
+            places = None
+        elif places > _MAX_PLACES:  # also keeps the value inside the database's integer column
+            problems.append(f'places "{places_text}" is more than {_MAX_PLACES:,}')
             places = None
 
     inspection_date, problem = _parse_date("inspection date", cell("inspection_date"))

@@ -60,8 +60,12 @@ class DatabaseIntConverter(IntegerConverter):
 
 
 def _refuse_nul_bytes():
-    """PostgreSQL text cannot hold NUL; no legitimate form or query value contains one."""
-    values = list(request.args.values()) + (list(request.form.values()) if request.method == "POST" else [])
+    """PostgreSQL text cannot hold NUL; no legitimate form or query value, or uploaded file's name, contains one."""
+    def every(multidict) -> list[str]:  # every value of repeated names too (date inputs, checkboxes)
+        return [value for values in multidict.listvalues() for value in values]
+
+    values = every(request.args) + (every(request.form) + [f.filename or "" for f in every(request.files)]
+                                     if request.method == "POST" else [])
     if any("\x00" in v for v in values):
         return error_page(400, "Your request contained characters that are not allowed. Go back, remove them and "
                                "try again.")
