@@ -35,7 +35,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from bench.databases import create_database, drop_database, migrate, sqlalchemy_url  # noqa: E402
 from bench.market import build_market, report  # noqa: E402
 from portal import create_app  # noqa: E402
-from portal.core import db  # noqa: E402
+from portal.core import db, sessions  # noqa: E402
 from portal.core.models import User  # noqa: E402
 from tendering import competition_summary  # noqa: E402
 
@@ -67,9 +67,10 @@ def client_for(app, user_id: int):
     with app.app_context():
         user = db.session.get(User, user_id)
         ident = user.get_id()
-    with client.session_transaction() as session:
+    with client.session_transaction() as session:  # as if both sign-in steps had just passed
         session["_user_id"] = ident
         session["_fresh"] = True
+        session[sessions.SINCE] = session[sessions.SEEN] = time.time()
     return client
 
 

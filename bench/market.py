@@ -282,6 +282,8 @@ def build_market(url: str, scale: float = 1.0, seed: int = 2026, today: date | N
     for i in range(R):
         rid, status, c = i + 1, statuses[i], r_council[i]
         published = None if status == "draft" else now - timedelta(minutes=rng.randint(60, 730 * 24 * 60))
+        if status == "published":  # still open: published within the last two days (deadline: three days on)
+            published = now - timedelta(minutes=60 + int((now - published).total_seconds()) // 60 % (2 * 24 * 60))
         closed = published + timedelta(days=3) if status in CLOSED_OR_LATER else None
         locked = closed + timedelta(days=2) if status in EVALUATED else None
         revealed = locked + timedelta(hours=4) if status in PRICED else None

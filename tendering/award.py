@@ -12,6 +12,7 @@ from decimal import Decimal
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from portal.core import db
 from portal.core.audit import record
@@ -56,8 +57,10 @@ def external(endpoint: str, **values) -> str:
 
 
 def submitted(referral: Referral) -> list[Proposal]:
+    """The referral's submitted proposals, each with its provider and home loaded (the matrix names them)."""
     return list(db.session.scalars(
         select(Proposal).where(Proposal.referral_id == referral.id, Proposal.status == "submitted")
+        .options(selectinload(Proposal.provider), selectinload(Proposal.setting))
         .order_by(Proposal.blind_position, Proposal.id)))
 
 

@@ -14,6 +14,7 @@ from tendering.models import (DECLINE_REASONS, DURATIONS, EDUCATION_STATUSES, LE
 
 bp = Blueprint("invitations", __name__)
 PROVIDER = ("provider_admin", "provider_staff")
+PAGE_SIZE = 50
 
 
 def own_invitation(user, referral_id: int, **_):
@@ -30,14 +31,18 @@ def _labels() -> dict:
 @allow(*PROVIDER)
 def index():
     now = utcnow()
-    rows = [(row, invitations.state(row, now)) for row in invitations.invitations(current_user)]
     file = tabular.maybe_download(  # the columns the page shows, nothing more of the referral
         request, ("Referral", "Kind of home", "Age", "Respond by", "State"), lambda: [
             (row.referral.id, row.referral.lot.name if row.referral.lot else None, row.referral.age,
-             row.referral.response_deadline, invitations.STATE_LABELS[state]) for row, state in rows], "invitations")
+             row.referral.response_deadline, invitations.STATE_LABELS[invitations.state(row, now)])
+            for row in invitations.invitations(current_user)], "invitations")
     if file:
         return file
-    return render_template("tendering/invitations.html", rows=rows, **_labels())
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    found, total = invitations.page_of_invitations(current_user, page, PAGE_SIZE)
+    rows = [(row, invitations.state(row, now)) for row in found]
+    return render_template("tendering/invitations.html", rows=rows, page=page, total=total, page_size=PAGE_SIZE,
+                           **_labels())
 
 
 @bp.get("/invitations/<int:referral_id>")

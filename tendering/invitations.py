@@ -4,7 +4,8 @@ Only `ReferralProvider` rows with invited=True are ever visible to a provider, a
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from portal.core import db
 from portal.core.audit import record
@@ -44,13 +45,27 @@ def state(row: ReferralProvider, now=None) -> str:
     return "open" if is_open(row, now) else "closed"
 
 
+def _invitations_query(user: User):
+    return (select(ReferralProvider).join(Referral, Referral.id == ReferralProvider.referral_id)
+            .where(ReferralProvider.provider_id == user.organisation_id, ReferralProvider.invited.is_(True),
+                   Referral.status != "draft"))
+
+
 def invitations(user: User) -> list[ReferralProvider]:
     """Every referral the user's organisation was invited to, across all councils, newest first."""
-    return list(db.session.scalars(
-        select(ReferralProvider).join(Referral, Referral.id == ReferralProvider.referral_id)
-        .where(ReferralProvider.provider_id == user.organisation_id, ReferralProvider.invited.is_(True),
-               Referral.status != "draft")
+    return list(db.session.scalars(_invitations_query(user).options(
+        contains_eager(ReferralProvider.referral).selectinload(Referral.lot))
         .order_by(Referral.published_at.desc(), Referral.id.desc())))
+
+
+def page_of_invitations(user: User, page: int, size: int) -> tuple[list[ReferralProvider], int]:
+    """One page of invitations() (same order, each row's referral and lot loaded with it) and the total."""
+    stmt = _invitations_query(user)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = list(db.session.scalars(stmt.options(contains_eager(ReferralProvider.referral).selectinload(Referral.lot))
+                                   .order_by(Referral.published_at.desc(), Referral.id.desc())
+                                   .limit(size).offset((page - 1) * size)))
+    return rows, total
 
 
 def matched_homes(row: ReferralProvider) -> list[Setting]:

@@ -158,6 +158,14 @@ def is_spot_purchase(referral: Referral) -> bool:
     return obj is not None and obj.kind == "spot_purchase"
 
 
+def spot_purchase_ids(referral_ids: list[int]) -> set[int]:
+    """Of these placed referrals, those whose active award is a spot purchase (is_spot_purchase, one query)."""
+    if not referral_ids:
+        return set()
+    return set(db.session.scalars(select(Award.referral_id).where(
+        Award.referral_id.in_(referral_ids), Award.status == "active", Award.kind == "spot_purchase")))
+
+
 def cancel(referral: Referral, actor: User, reason: str | None) -> Referral:
     """Cancel a published or closed referral, with a reason, and tell every invited provider."""
     reason = (reason or "").strip()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portal.core import db
 from portal.core.audit import record
@@ -46,11 +47,33 @@ def council_lots(user: User) -> list[Lot]:
     return list(db.session.scalars(stmt))
 
 
-def council_referrals(user: User, status: str | None = None) -> list[Referral]:
+def _council_referrals_query(user: User, status: str | None = None):
     stmt = select(Referral).where(Referral.council_id == user.organisation_id)
     if status in REFERRAL_STATUSES:
         stmt = stmt.where(Referral.status == status)
+    return stmt
+
+
+def council_referrals(user: User, status: str | None = None) -> list[Referral]:
+    stmt = _council_referrals_query(user, status)
     return list(db.session.scalars(stmt.order_by(Referral.created_at.desc(), Referral.id.desc())))
+
+
+def page_of_council_referrals(user: User, status: str | None, page: int, size: int) -> tuple[list[Referral], int]:
+    """One page of council_referrals (same order) and the total count."""
+    stmt = _council_referrals_query(user, status)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = list(db.session.scalars(stmt.options(selectinload(Referral.lot))
+                                   .order_by(Referral.created_at.desc(), Referral.id.desc())
+                                   .limit(size).offset((page - 1) * size)))
+    return rows, total
+
+
+def due_council_referrals(user: User, now) -> list[Referral]:
+    """The council's published referrals whose response deadline has passed (closing.close_if_due closes them)."""
+    return list(db.session.scalars(select(Referral).where(
+        Referral.council_id == user.organisation_id, Referral.status == "published",
+        Referral.response_deadline.is_not(None), Referral.response_deadline <= now).order_by(Referral.id)))
 
 
 def create_referral(actor: User, lot_id: int) -> Referral:

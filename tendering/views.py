@@ -7,15 +7,17 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.core import db, tabular
 from portal.core.access import allow, owned
+from portal.core.db import utcnow
 from portal.core.models import User
 from tendering import authoring, closing, services, summary
-from tendering.placements import is_spot_purchase
+from tendering.placements import is_spot_purchase, spot_purchase_ids
 from tendering.authoring import SECTIONS, AuthoringError
 from tendering.forms import SECTION_FORMS, NeedsForm, NewReferralForm, PublishForm
 from tendering.models import REFERRAL_STATUSES, SEVERITIES, Referral
 
 bp = Blueprint("referrals", __name__)
 OFFICER = "placements_officer"
+PAGE_SIZE = 50
 
 
 def own_referral(user: User, referral_id: int, **_) -> Referral | None:
@@ -36,15 +38,19 @@ def _labels() -> dict:
 def referrals():
     status = request.args.get("status")
     status = status if status in REFERRAL_STATUSES else None
-    if any([closing.close_if_due(r) for r in services.council_referrals(current_user, "published")]):
+    if any([closing.close_if_due(r) for r in services.due_council_referrals(current_user, utcnow())]):
         db.commit()
-    rows = services.council_referrals(current_user, status)
-    file = tabular.maybe_download(request, REFERRAL_HEADERS, lambda: map(_referral_row, rows),
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    rows, total = services.page_of_council_referrals(current_user, status, page, PAGE_SIZE)
+    file = tabular.maybe_download(request, REFERRAL_HEADERS,
+                                  lambda: map(_referral_row, services.council_referrals(current_user, status)),
                                   f"referrals-{status or 'all'}", export="referrals", params={"status": status or ""},
-                                  count=len(rows))
+                                  count=total)
     if file:
         return file
-    return render_template("tendering/referrals.html", referrals=rows,
+    spot = spot_purchase_ids([r.id for r in rows if r.status == "placed"])
+    return render_template("tendering/referrals.html", referrals=rows, page=page, total=total, page_size=PAGE_SIZE,
+                           is_spot_purchase=lambda r: r.id in spot,
                            status=status, statuses=REFERRAL_STATUSES, **_labels())
 
 
