@@ -67,7 +67,7 @@ def test_a_provider_views_the_forum(app, live, page):
     sign_in_browser(page, live.url, "priya@oakfield.example", factories.PASSWORD)
     page.get_by_role("link", name="Forum").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Provider forum")
-    expect(page.get_by_text("Your homes compared with the market")).to_be_visible()
+    expect(page.get_by_role("heading", name="Your homes compared with the market")).to_be_visible()
     expect(page.get_by_text("Fewer than 5 responses").first).to_be_visible()
     assert_accessible(page)
 

@@ -39,7 +39,7 @@ def test_manager_downloads_providers_directly_and_in_the_background(app, live, p
     assert_accessible(page)
     page.get_by_role("button", name="Prepare XLSX of the providers").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your download")
-    expect(page.get_by_text("Ready")).to_be_visible()
+    expect(page.get_by_text("Ready", exact=True)).to_be_visible()
     assert_accessible(page)
     with page.expect_download() as info:
         page.get_by_role("link", name="Download the XLSX file").click()

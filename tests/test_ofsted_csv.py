@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import pytest
@@ -364,10 +363,7 @@ def test_iter_streams_every_item_in_file_order() -> None:
     assert [i.row_number for i in items] == [2, 3, 4]
 
 
-def test_ten_thousand_rows_parse_well_under_a_second() -> None:
-    data = make_ofsted_csv(ofsted_rows(10_000))
-    started = time.perf_counter()
-    result = parse_ofsted_csv(data)
-    elapsed = time.perf_counter() - started
+def test_ten_thousand_rows_parse_cleanly() -> None:
+    """Every row of a national-size file is kept (its speed is measured by bench/run.py P3, not here)."""
+    result = parse_ofsted_csv(make_ofsted_csv(ofsted_rows(10_000)))
     assert len(result.rows) == 10_000 and not result.rejected and not result.duplicates
-    assert elapsed < 1.0, f"parsing 10,000 rows took {elapsed:.2f}s"
