@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 DEMO_ENV := HOMEFINDER_ENV=development FLASK_APP=portal
 
-.PHONY: demo test install assets system-packages seed serve clean
+.PHONY: demo test install assets system-packages seed serve clean backup restore
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,14 @@ system-packages:
 
 test: system-packages install assets
 	scripts/test.sh
+
+# Operations (README "Backups and restore"): the database and local documents to BACKUP_DIR (default instance/backups).
+backup: install
+	$(VENV)/bin/flask --app portal backup create
+
+restore: install
+	@test -n "$(BACKUP)" || { echo "Usage: make restore BACKUP=instance/backups/homefinder-YYYYMMDDTHHMMSSZ" >&2; exit 2; }
+	$(VENV)/bin/flask --app portal backup restore "$(BACKUP)"
 
 clean:
 	rm -rf $(VENV) node_modules instance .services

@@ -45,6 +45,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL") or None,
         "S3_REGION": os.environ.get("S3_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-west-2",
         "DOCUMENTS_DIR": os.environ.get("DOCUMENTS_DIR") or str(instance / "documents"),
+        "BACKUP_DIR": os.environ.get("BACKUP_DIR") or str(instance / "backups"),
         "DOCUMENT_LINK_SECONDS": _int("DOCUMENT_LINK_SECONDS", 300),
         "EXPORT_RETENTION_HOURS": _int("EXPORT_RETENTION_HOURS", 24),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,

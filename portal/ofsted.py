@@ -224,6 +224,8 @@ def run_import(import_id: int) -> None:
             items = list(iter_ofsted_csv(storage().get(imp.storage_key)))
         except OfstedFormatError as exc:
             imp.status, imp.error, imp.finished_at = "failed", str(exc), utcnow()
+            record("ofsted_import.failed", "ofsted_import", imp.id, actor=imp.uploaded_by,
+                   before={"status": "running"}, after={"status": "failed", "error": imp.error})
             db.commit()
             return
         report = {name: list(imp.report.get(name, [])) for name in REPORT_LISTS} if imp.report else empty_report()

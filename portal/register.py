@@ -55,3 +55,7 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(two_factor_views.bp)
     navigation.add(app, "Your account", "two_factor.security", order=95)
+
+    from portal import backup_cli
+
+    backup_cli.register(app)

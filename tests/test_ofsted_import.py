@@ -102,6 +102,7 @@ def test_missing_urn_column_fails_the_import_with_a_message_naming_it(market):
     assert imp.status == "failed" and imp.finished_at is not None
     assert '"URN" column' in imp.error
     assert imp.changes_count == 0 and audits() == []
+    assert [(e.object_id, e.after["status"]) for e in audits("ofsted_import.failed")] == [(str(imp.id), "failed")]
 
 
 def test_a_malformed_row_is_reported_with_its_row_number_and_the_rest_apply(market):
