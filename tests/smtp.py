@@ -45,8 +45,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_sink() -> tuple[Sink, int, Controller]:
-    handler = Sink()
+def start_sink(handler: Sink | None = None) -> tuple[Sink, int, Controller]:
+    handler = handler or Sink()
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()

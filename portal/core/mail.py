@@ -1,9 +1,11 @@
 """Email and the portal inbox. notify() is the one way anything tells a user something."""
 from __future__ import annotations
 
+import hashlib
 import smtplib
+import threading
+import time
 from email.message import EmailMessage as MimeMessage
-from email.utils import make_msgid
 
 from flask import current_app, render_template
 from sqlalchemy import select
@@ -54,6 +56,63 @@ def notify(user: User, kind: str, obj_type: str = "-", obj_id: object = "-", *, 
     return inbox
 
 
+class _Connection:
+    """One SMTP connection per process, reused by the emails it sends one after another (a worker runs jobs
+    in its own process): connecting, EHLO, STARTTLS and login per email were most of the cost of an
+    invitation fan-out. A connection idle for REUSE_SECONDS, or that fails NOOP, is replaced. Threads (the
+    embedded mode runs jobs in threads) take turns through `lock`."""
+
+    REUSE_SECONDS = 30
+    smtp: smtplib.SMTP | None = None
+    settings: tuple = ()
+    used_at: float = 0.0
+
+    def __init__(self):
+        self.lock = threading.Lock()
+
+    def get(self, config) -> smtplib.SMTP:
+        settings = (config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_USE_TLS"], config["MAIL_USERNAME"])
+        if self.smtp is not None and (settings != self.settings or time.monotonic() - self.used_at > self.REUSE_SECONDS
+                                      or not self._alive()):
+            self.drop()
+        if self.smtp is None:
+            smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30)
+            try:
+                if config["MAIL_USE_TLS"]:
+                    smtp.starttls()
+                if config["MAIL_USERNAME"]:
+                    smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+            except Exception:
+                smtp.close()
+                raise
+            self.smtp, self.settings = smtp, settings
+        self.used_at = time.monotonic()
+        return self.smtp
+
+    def _alive(self) -> bool:
+        try:
+            return self.smtp.noop()[0] == 250
+        except (smtplib.SMTPException, OSError):
+            return False
+
+    def drop(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self.smtp.close()
+        self.smtp = None
+
+
+_smtp = _Connection()
+
+
+def message_id(message: EmailMessage) -> str:
+    """The same Message-ID on every attempt, so a mail program can drop the copy if a retry sends twice."""
+    digest = hashlib.sha256(message.key.encode()).hexdigest()[:16]
+    return f"<hf{message.id}.{digest}@homefinder.example>"
+
+
 def send_email(email_id: int) -> None:
     """Job: deliver one rendered email by SMTP, or to the outbox table when no server is configured."""
     message = db.session.get(EmailMessage, email_id)
@@ -65,16 +124,16 @@ def send_email(email_id: int) -> None:
         mime["Subject"] = message.subject
         mime["From"] = config["MAIL_SENDER"]
         mime["To"] = message.to_address
-        mime["Message-ID"] = make_msgid(idstring=f"hf{message.id}", domain="homefinder.example")
+        mime["Message-ID"] = message_id(message)
         mime["X-Homefinder-Key"] = message.key
         mime.set_content(message.body_text)
         mime.add_alternative(message.body_html, subtype="html")
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
-            if config["MAIL_USE_TLS"]:
-                smtp.starttls()
-            if config["MAIL_USERNAME"]:
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-            smtp.send_message(mime)
+        with _smtp.lock:
+            try:
+                _smtp.get(config).send_message(mime)
+            except Exception:
+                _smtp.drop()  # the next try starts on a fresh connection
+                raise
         message.transport = "smtp"
     else:
         message.transport = "outbox"
