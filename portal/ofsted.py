@@ -141,7 +141,7 @@ def apply_rows(rows: Iterable[OfstedRow], report: dict[str, list], *, import_id:
     recipients = recipients or _Recipients()
     urns = [row.urn for row in rows]
     by_urn = {s.urn: s for s in db.session.scalars(select(Setting).where(Setting.urn.in_(urns)))} if urns else {}
-    changes = 0
+    changes, changed = 0, []
     for row in rows:
         setting = by_urn.get(row.urn)
         if setting is None:
@@ -178,7 +178,9 @@ def apply_rows(rows: Iterable[OfstedRow], report: dict[str, list], *, import_id:
             report["improved"].append({"urn": row.urn, "setting_id": setting.id, "setting": setting.name,
                                        "detail": note, "suspended_reason": setting.suspended_reason})
         record("setting.ofsted_updated", "setting", setting.id, before=before, after=after, actor=actor)
-        emit("setting", setting_id=setting.id)
+        changed.append(setting.id)
+    if changed:
+        emit("setting", setting_ids=changed)  # once per batch: listeners fetch what they need in bulk
     return changes
 
 

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.admissions import dps_ids_for, transition
 from portal.core import db
@@ -36,7 +37,7 @@ from portal.core.mail import notify
 from portal.core.models import Organisation, User, UserRole
 from portal.core.services import ServiceError
 from portal.models import DpsApplication, Setting, dps_council
-from quality.compliance_rules import (COMPLIANCE_PREFIX, PROVIDER_RULES, SETTING_RULES, Context, Result)
+from quality.compliance_rules import (COMPLIANCE_PREFIX, PROVIDER_RULES, SETTING_RULES, Context, Prefetch, Result)
 from quality.models import COMPLIANCE_STATUSES, ComplianceChange, ComplianceStatus
 
 log = logging.getLogger(__name__)
@@ -93,9 +94,11 @@ def _row(subject_type: str, subject_id: int, provider_id: int) -> ComplianceStat
     return row
 
 
-def _run(rules, subject, row: ComplianceStatus, now: datetime) -> tuple[list[Result], dict[str, str]]:
+def _run(rules, subject, row: ComplianceStatus, now: datetime, prefetch: Prefetch | None = None
+         ) -> tuple[list[Result], dict[str, str]]:
     """Run the rules; keep when each failing rule first failed; apply a DPS manager's lift."""
-    ctx = Context(now=now, today=now.astimezone(LONDON).date(), failing_since=dict(row.failing_since or {}))
+    ctx = Context(now=now, today=now.astimezone(LONDON).date(), failing_since=dict(row.failing_since or {}),
+                  prefetch=prefetch)
     results = [r for r in (rule(subject, ctx) for rule in rules) if r is not None]
     since = {r.rule: ctx.failing_since.get(r.rule) or now.isoformat() for r in results}
     if row.lifted_at is not None:
@@ -188,13 +191,30 @@ def _act_on_provider(provider: Organisation, results: list[Result]) -> bool:
     return acted
 
 
-def evaluate_setting(setting: Setting, now: datetime | None = None, actor=None) -> ComplianceChange | None:
+def evaluate_setting(setting: Setting, now: datetime | None = None, actor=None, *, prefetch: Prefetch | None = None,
+                     row: ComplianceStatus | None = None) -> ComplianceChange | None:
     now = now or utcnow()
-    row = _row("setting", setting.id, setting.provider_id)
+    row = row or _row("setting", setting.id, setting.provider_id)
     old = row.status if row.id is not None else None
-    results, since = _run(SETTING_RULES, setting, row, now)
+    results, since = _run(SETTING_RULES, setting, row, now, prefetch)
     _act_on_setting(setting, results)
     return _store(row, old, results, since, now, actor)
+
+
+def evaluate_settings(setting_ids, now: datetime | None = None) -> list[ComplianceChange]:
+    """Many settings at once (an Ofsted import's batch, bulk vacancy confirmation): the settings, their
+    vacancies, status rows, overdue actions and returns in a few queries, then the rules on each."""
+    now = now or utcnow()
+    ids = sorted({i for i in setting_ids if i is not None})
+    if not ids:
+        return []
+    settings = db.session.scalars(select(Setting).where(Setting.id.in_(ids)).options(selectinload(Setting.vacancy))
+                                  .order_by(Setting.id)).all()
+    rows = {r.subject_id: r for r in db.session.scalars(select(ComplianceStatus).where(
+        ComplianceStatus.subject_type == "setting", ComplianceStatus.subject_id.in_(ids)))}
+    prefetch = Prefetch.for_settings(ids, now.astimezone(LONDON).date())
+    changes = [evaluate_setting(s, now, prefetch=prefetch, row=rows.get(s.id)) for s in settings]
+    return [c for c in changes if c is not None]
 
 
 def evaluate_provider(provider: Organisation, now: datetime | None = None, actor=None) -> ComplianceChange | None:
@@ -213,9 +233,7 @@ def evaluate_provider_and_settings(provider_id: int, now: datetime | None = None
     if provider is None or provider.kind != "provider":
         return []
     changes = [evaluate_provider(provider, now)]
-    for setting in db.session.scalars(select(Setting).where(Setting.provider_id == provider_id)
-                                      .order_by(Setting.id)).all():
-        changes.append(evaluate_setting(setting, now))
+    changes += evaluate_settings(db.session.scalars(select(Setting.id).where(Setting.provider_id == provider_id)), now)
     return [c for c in changes if c is not None]
 
 
@@ -234,11 +252,7 @@ def on_portal_change(kind: str, **ids) -> None:
     logged and never undoes the portal's own change (the nightly run catches up)."""
     try:
         with db.session.begin_nested():
-            setting_ids = list(ids.get("setting_ids") or []) + [ids.get("setting_id")]
-            for setting_id in setting_ids:
-                setting = db.session.get(Setting, setting_id) if setting_id is not None else None
-                if setting is not None:
-                    evaluate_setting(setting)
+            evaluate_settings(list(ids.get("setting_ids") or []) + [ids.get("setting_id")])
             if ids.get("provider_id") is not None:
                 provider = db.session.get(Organisation, ids["provider_id"])
                 if provider is not None and provider.kind == "provider":

@@ -34,10 +34,25 @@ class Result:
 
 
 @dataclass
+class Prefetch:
+    """What the setting rules would query one setting at a time, fetched once for a batch of settings."""
+    actions: dict[int, list[QaAction]]  # setting id → overdue high-priority actions, oldest due first
+    returns_done: set[tuple[int, date]]  # (setting id, month) with a submitted return
+
+    @classmethod
+    def for_settings(cls, setting_ids: list[int], today: date) -> "Prefetch":
+        actions: dict[int, list[QaAction]] = {}
+        for action in _overdue_actions(today, QaAction.setting_id.in_(setting_ids)):
+            actions.setdefault(action.setting_id, []).append(action)
+        return cls(actions, returns.submitted_months(setting_ids, returns.recent_months(today)))
+
+
+@dataclass
 class Context:
     now: datetime
     today: date  # the UK date
     failing_since: dict[str, str] = field(default_factory=dict)
+    prefetch: Prefetch | None = None
 
     def since(self, rule: str) -> datetime:
         value = self.failing_since.get(rule)
@@ -87,12 +102,14 @@ def _action_result(actions: list[QaAction]) -> Result | None:
 
 def setting_action_overdue(setting: Setting, ctx: Context) -> Result | None:
     """A high-priority QA action overdue → at risk."""
+    if ctx.prefetch is not None:
+        return _action_result(ctx.prefetch.actions.get(setting.id, []))
     return _action_result(_overdue_actions(ctx.today, QaAction.setting_id == setting.id))
 
 
 def return_overdue(setting: Setting, ctx: Context) -> Result | None:
     """A monthly return overdue (after the 10th of the following month) → at risk."""
-    months = returns.overdue_months(setting, ctx.today)
+    months = returns.overdue_months(setting, ctx.today, ctx.prefetch.returns_done if ctx.prefetch else None)
     if not months:
         return None
     names = ", ".join(f"{m:%B %Y}" for m in months)

@@ -100,10 +100,12 @@ def submitted_months(setting_ids, months) -> set[tuple[int, date]]:
             MonthlyReturn.setting_id.in_(list(setting_ids)), MonthlyReturn.month.in_(list(months))))}
 
 
-def overdue_months(setting: Setting, today: date) -> list[date]:
-    """The recent months whose return for this setting is overdue, oldest first."""
+def overdue_months(setting: Setting, today: date, done: set[tuple[int, date]] | None = None) -> list[date]:
+    """The recent months whose return for this setting is overdue, oldest first. `done`: submitted_months()
+    of a batch of settings fetched once (the compliance engine evaluating many settings), else queried."""
     months = [m for m in recent_months(today) if required(setting, m) and today > due_on(m)]
-    done = submitted_months([setting.id], months)
+    if done is None:
+        done = submitted_months([setting.id], months)
     return sorted(m for m in months if (setting.id, m) not in done)
 
 
