@@ -458,7 +458,7 @@ class ReferralCompetition(Base):
     referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"), primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     lot_kind: Mapped[str | None] = mapped_column(String(40))
-    district: Mapped[str | None] = mapped_column(String(8))  # preferred district, else the child's home district
+    area: Mapped[str] = mapped_column(String(12))  # postcode area of the preferred district, else the home district
     status: Mapped[str] = mapped_column(String(30))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     awarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

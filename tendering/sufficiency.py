@@ -198,10 +198,10 @@ def suspended_settings(f: Filters) -> int:
 # --- demand -----------------------------------------------------------------------------------------
 
 def demand_by_month(f: Filters) -> Table:
-    month = month_of(Referral.published_at)
+    month = month_of(RC.published_at)
     rows = db.session.execute(
-        select(month, Lot.kind, func.count()).select_from(Referral).outerjoin(Lot, Lot.id == Referral.lot_id)
-        .where(*referral_conditions(f)).group_by(month, Lot.kind).order_by(month, Lot.kind)).all()
+        select(month, RC.lot_kind, func.count()).where(*competition_conditions(f))
+        .group_by(month, RC.lot_kind).order_by(month, RC.lot_kind)).all()
     totals: dict[str, int] = {}
     for m, _kind, n in rows:
         totals[m] = totals.get(m, 0) + n
@@ -238,12 +238,13 @@ def demand_by_age(f: Filters) -> Table:
 def demand_by_need(f: Filters) -> Table:
     from portal.models import Need
 
+    referrals = func.count(func.distinct(RC.referral_id))
     rows = db.session.execute(
-        select(Need.label, func.count(func.distinct(Referral.id)))
-        .select_from(ReferralNeed).join(Referral, Referral.id == ReferralNeed.referral_id)
+        select(Need.label, referrals)
+        .select_from(ReferralNeed).join(RC, RC.referral_id == ReferralNeed.referral_id)
         .join(Need, Need.code == ReferralNeed.need_code)
-        .where(*referral_conditions(f)).group_by(Need.label, Need.position)
-        .order_by(func.count(func.distinct(Referral.id)).desc(), Need.position)).all()
+        .where(*competition_conditions(f)).group_by(Need.label, Need.position)
+        .order_by(referrals.desc(), Need.position)).all()
     return Table("demand_need", "Referrals by need", ["Need", "Referrals"], ["text", "number"],
                  [[label, n] for label, n in rows], Chart("bar", [r[0] for r in rows], [r[1] for r in rows]))
 

@@ -14,7 +14,7 @@ from portal.core import db
 from portal.models import SETTING_KINDS, Lot, Need, Setting
 from tendering.models import Award, Placement, Referral, ReferralNeed
 from tendering.models import ReferralCompetition as RC
-from tendering.sufficiency import (Chart, Filters, Table, area, competition_conditions, lot_label, month_of, percent,
+from tendering.sufficiency import (Chart, Filters, Table, competition_conditions, lot_label, month_of, percent,
                                    placement_conditions, pounds, referral_conditions)
 
 GAP_THRESHOLD = 3
@@ -124,18 +124,13 @@ def spot_purchases(f: Filters) -> Table:
 def market_gaps(f: Filters) -> Table:
     """Needs × kind × area where evaluated referrals drew fewer than three suitable proposals, ranked."""
     grouped = db.session.execute(
-        select(Need.label, RC.lot_kind, RC.district, func.count(), func.sum(case((RC.suitable == 0, 1), else_=0)))
+        select(Need.label, RC.lot_kind, RC.area, func.count(), func.sum(case((RC.suitable == 0, 1), else_=0)))
         .select_from(RC).join(ReferralNeed, ReferralNeed.referral_id == RC.referral_id)
         .join(Need, Need.code == ReferralNeed.need_code)
         .where(*competition_conditions(f), RC.status.in_(EVALUATED), RC.suitable < GAP_THRESHOLD)
-        .group_by(Need.label, RC.lot_kind, RC.district)).all()
-    folded: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-    for need, kind, where, n, none in grouped:
-        key = (need, lot_label(kind), area(where))
-        folded[key][0] += n
-        folded[key][1] += none or 0
-    ranked = sorted(folded.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
-    rows = [[need, kind, where, n, none] for (need, kind, where), (n, none) in ranked]
+        .group_by(Need.label, RC.lot_kind, RC.area)).all()
+    rows = sorted(([need, lot_label(kind), where, n, none or 0] for need, kind, where, n, none in grouped),
+                  key=lambda r: (-r[3], -r[4], r[0], r[1], r[2]))
     top = rows[:10]
     return Table("market_gaps", f"Market gaps: fewer than {GAP_THRESHOLD} suitable proposals",
                  ["Need", "Lot", "Area", f"Referrals with fewer than {GAP_THRESHOLD} suitable proposals",

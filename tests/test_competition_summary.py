@@ -39,8 +39,8 @@ def test_rows_hold_what_the_competition_drew_and_go_stale_when_the_status_moves(
     assert summary.stale_referral_ids([council.id]) == [ref.id]  # drafts never get a row
     assert summary.refresh_stale([council.id]) == 1
     row = _row(ref.id)
-    assert (row.status, row.submitted, row.suitable, row.median_suitable_pence, row.district) == \
-        ("price_evaluated", 4, 3, 340_000, "SE6")
+    assert (row.status, row.submitted, row.suitable, row.median_suitable_pence, row.area) == \
+        ("price_evaluated", 4, 3, 340_000, "SE")
     assert row.award_kind is None and _row(draft.id) is None
     assert summary.refresh_stale([council.id]) == 0  # nothing moved: nothing to do
 

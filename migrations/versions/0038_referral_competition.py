@@ -18,7 +18,7 @@ def upgrade() -> None:
     sa.Column('referral_id', sa.Integer(), nullable=False),
     sa.Column('council_id', sa.Integer(), nullable=False),
     sa.Column('lot_kind', sa.String(length=40), nullable=True),
-    sa.Column('district', sa.String(length=8), nullable=True),
+    sa.Column('area', sa.String(length=12), nullable=False),
     sa.Column('status', sa.String(length=30), nullable=False),
     sa.Column('published_at', UTCDateTime(), nullable=True),
     sa.Column('awarded_at', UTCDateTime(), nullable=True),
