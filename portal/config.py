@@ -56,6 +56,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAIL_SENDER": os.environ.get("MAIL_SENDER") or "Homefinder <no-reply@homefinder.example>",
         "BASE_URL": os.environ.get("BASE_URL") or "http://127.0.0.1:5000",
         "JOB_MAX_ATTEMPTS": _int("JOB_MAX_ATTEMPTS", 5),
+        "EMAIL_BATCH_SIZE": _int("EMAIL_BATCH_SIZE", 25),
         "JOB_BACKOFF_SECONDS": _int("JOB_BACKOFF_SECONDS", 30),
         "JOB_CLAIM_SECONDS": _int("JOB_CLAIM_SECONDS", 15 * 60),
         "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT") or "5 per 15 minutes",

@@ -80,3 +80,48 @@ def test_a_dropped_or_changed_server_gets_a_fresh_connection(sent):
         assert len(other.messages) == 1 and len(sink.messages) == 2
     finally:
         other_controller.stop()
+
+
+class FailOnceSink(PeerSink):
+    """Refuses the nth message once (a temporary failure), accepting everything else."""
+
+    def __init__(self, nth: int):
+        super().__init__()
+        self.nth, self.seen = nth, 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.seen += 1
+        if self.seen == self.nth:
+            return "451 4.3.0 Try again later"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_fan_out_sends_in_batches_and_a_retried_batch_sends_only_what_is_left(database_url, tmp_path):
+    from sqlalchemy import select
+
+    from portal.core.bulk_mail import notify_many
+    from portal.core.models import JobRun
+
+    handler, port, controller = start_sink(FailOnceSink(nth=7))
+    app = make_app(database_url, tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False,
+                   EMAIL_BATCH_SIZE=4, JOB_BACKOFF_SECONDS=0)
+    try:
+        with app.test_request_context():
+            users = [factories.user("provider_admin") for _ in range(10)]
+            addresses = sorted(u.email for u in users)
+            notify_many(users, "password_reset", "user", 1, link="http://localhost/x", minutes=60)
+            db.commit()  # the jobs run now, in-process: the 7th message is refused once, in the second batch
+            runs = db.session.scalars(select(JobRun).where(JobRun.function.like("%send_email%"))
+                                      .order_by(JobRun.id)).all()
+            assert [(r.function.rsplit(":", 1)[1], len(r.args)) for r in runs] == [
+                ("send_emails", 4), ("send_emails", 4), ("send_emails", 2)]
+            assert [r.status for r in runs] == ["succeeded"] * 3
+            assert [r.attempts for r in runs] == [1, 2, 1]
+            emails = db.session.scalars(select(EmailMessage)).all()
+            assert {e.status for e in emails} == {"sent"} and len(emails) == 10
+    finally:
+        mail._smtp.drop()
+        controller.stop()
+    # Every user got exactly one email, although the second batch ran twice.
+    assert sorted(m["To"] for m in handler.messages) == addresses
+    assert handler.seen == 11 and len(set(handler.peers)) <= 2  # the refusal may cost the connection, no more

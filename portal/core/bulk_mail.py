@@ -1,9 +1,9 @@
 """notify() for many users at once: the same rows as calling portal.core.mail.notify once per user.
 
 For every user whose key ("<kind>:<user id>:<obj_type>:<obj_id><key_suffix>") has no inbox row yet, it
-writes the inbox row, the rendered email (unless an email with that key exists: then its subject and text
-are reused and no job is queued, as queue_email does) and the send_email job ("email:<key>", unless that
-job exists), each kind of row with one multi-row INSERT. The jobs are dispatched after the caller commits,
+writes the inbox row and the rendered email (unless an email with that key exists: then its subject and text
+are reused and nothing is queued, as queue_email does), each kind of row with one multi-row INSERT, and queues
+the new emails' delivery in batches (send_emails: one job per EMAIL_BATCH_SIZE emails over one SMTP connection). The jobs are dispatched after the caller commits,
 as enqueue() arranges.
 
 Each recipient's email is rendered in full, as notify() does: this runs in a worker (the invitation
@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.core import db
 from portal.core.jobs import enqueue, function_path
-from portal.core.mail import _render, send_email
+from portal.core.mail import _render, send_email, send_emails
 from portal.core.models import EmailMessage, InboxMessage, JobRun, User
 
 
@@ -69,18 +69,24 @@ def notify_many(users: Iterable[User], kind: str, obj_type: str = "-", obj_id: o
 
 
 def _enqueue_many(jobs: list[tuple[str, int]]) -> None:
-    """enqueue(send_email, email_id, key=job_key) for each, with one INSERT (per-job on a key clash)."""
-    existing = set(db.session.scalars(select(JobRun.key).where(JobRun.key.in_([key for key, _ in jobs]))))
-    jobs = [(key, email_id) for key, email_id in jobs if key not in existing]
-    if not jobs:
-        return
-    function = function_path(send_email)
+    """Queue the emails' delivery in batches of EMAIL_BATCH_SIZE (send_emails), with one INSERT. A batch's job key
+    is its first email's ("emails:<key>"): every email is in one batch, so the keys are unique and stable. On a
+    key clash (queued by a concurrent transaction a moment ago) each email gets its own send_email job instead;
+    an email already sent is never sent again, whichever job reaches it."""
+    size = max(1, current_app.config["EMAIL_BATCH_SIZE"])
+    batches = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+    keys = [f"emails:{batch[0][0].removeprefix('email:')}" for batch in batches]
+    existing = set(db.session.scalars(select(JobRun.key).where(JobRun.key.in_(keys))))
     max_attempts = current_app.config["JOB_MAX_ATTEMPTS"]
-    params = [dict(key=key, function=function, args=[email_id], max_attempts=max_attempts) for key, email_id in jobs]
+    function = function_path(send_emails)
+    params = [dict(key=key, function=function, args=[email_id for _, email_id in batch], max_attempts=max_attempts)
+              for key, batch in zip(keys, batches) if key not in existing]
+    if not params:
+        return
     try:
         with db.session.begin_nested():
             runs = db.session.scalars(insert(JobRun).returning(JobRun, sort_by_parameter_order=True), params).all()
-    except IntegrityError:  # some queued by a concurrent transaction a moment ago: one at a time
+    except IntegrityError:
         for key, email_id in jobs:
             enqueue(send_email, email_id, key=key)
         return

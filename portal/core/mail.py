@@ -138,3 +138,14 @@ def send_email(email_id: int) -> None:
     else:
         message.transport = "outbox"
     message.status, message.sent_at = "sent", utcnow()
+
+
+def send_emails(*email_ids: int) -> None:
+    """Job: deliver a batch of rendered emails over the process's one SMTP connection (a fan-out queues its
+    emails in batches of EMAIL_BATCH_SIZE, so a thousand invitations are forty jobs, not a thousand). Each email is
+    committed as sent the moment it is accepted, so a retry of the batch, or a worker taking it over after a crash,
+    sends only the ones still unsent."""
+    for email_id in email_ids:
+        send_email(email_id)
+        db.commit()
+
