@@ -34,7 +34,7 @@ from portal.core import db
 from portal.core.audit import record
 from portal.core.db import utcnow
 from portal.core.jobs import claim_lease
-from portal.core.mail import notify
+from portal.core.bulk_mail import notify_many
 from portal.core.models import User, UserRole
 from portal.core.signals import emit
 from portal.core.storage import storage
@@ -171,9 +171,8 @@ def apply_rows(rows: Iterable[OfstedRow], report: dict[str, list], *, import_id:
             setting.suspended, setting.suspended_reason = True, reason
             report["suspended"].append({"urn": row.urn, "setting_id": setting.id, "setting": setting.name,
                                         "reason": reason})
-            for user in recipients.for_setting(setting):
-                notify(user, "ofsted_suspension", "setting", setting.id, key_suffix=f":{import_id}",
-                       setting=setting, reason=reason, provider=setting.provider)
+            notify_many(recipients.for_setting(setting), "ofsted_suspension", "setting", setting.id,
+                        key_suffix=f":{import_id}", setting=setting, reason=reason, provider=setting.provider)
         elif setting.suspended and (note := _improvement(setting, before)):
             report["improved"].append({"urn": row.urn, "setting_id": setting.id, "setting": setting.name,
                                        "detail": note, "suspended_reason": setting.suspended_reason})
