@@ -57,6 +57,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "BASE_URL": os.environ.get("BASE_URL") or "http://127.0.0.1:5000",
         "JOB_MAX_ATTEMPTS": _int("JOB_MAX_ATTEMPTS", 5),
         "EMAIL_BATCH_SIZE": _int("EMAIL_BATCH_SIZE", 25),
+        # The sufficiency dashboard's tables are kept this long per set of filters (0: built on every request).
+        "DASHBOARD_CACHE_SECONDS": _int("DASHBOARD_CACHE_SECONDS", 60),
         "JOB_BACKOFF_SECONDS": _int("JOB_BACKOFF_SECONDS", 30),
         "JOB_CLAIM_SECONDS": _int("JOB_CLAIM_SECONDS", 15 * 60),
         "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT") or "5 per 15 minutes",

@@ -8,9 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 
+from portal.core import cache
 from portal.core.access import allow
 from portal.models import LOT_KINDS
 from tendering import competition_summary, exports_tabular, sufficiency, sufficiency_cost
@@ -89,11 +91,24 @@ def _parse(scope: sufficiency.Scope) -> tuple[FilterForm, sufficiency.Filters | 
                                      date_to=date_to, lot_kind=form.lot or None)
 
 
-def _page(form: FilterForm, scope: sufficiency.Scope, sections=None, status: int = 200, suspended: int = 0):
-    query = {k: v for k, v in request.args.items() if k not in ("format", "panel")}
-    return render_template("tendering/sufficiency.html", filter_form=form, scope=scope, sections=sections or [],
-                           lots=LOT_KINDS, suspended=suspended, chart=render_chart, query=query,
-                           cell=_cell, page_rows=PAGE_ROWS), status
+def _query() -> dict[str, str]:
+    return {k: v for k, v in request.args.items() if k not in ("format", "panel")}
+
+
+def _page(form: FilterForm, scope: sufficiency.Scope, sections_html: str = "", as_at=None, status: int = 200):
+    return render_template("tendering/sufficiency.html", filter_form=form, scope=scope, lots=LOT_KINDS,
+                           query=_query(), sections_html=Markup(sections_html), as_at=as_at,
+                           cache_seconds=current_app.config["DASHBOARD_CACHE_SECONDS"]), status
+
+
+def _sections_html(filters: sufficiency.Filters) -> str:
+    """Every section's tables and charts, rendered. The same for everyone allowed these filters (the scope was
+    checked in _parse), so the result is cached per filters and query string."""
+    competition_summary.refresh_stale(filters.council_ids)  # usually nothing: the periodic job keeps it current
+    sections = [(key, heading, [build(filters) for build in builders]) for key, heading, builders in SECTIONS]
+    return render_template("tendering/_sufficiency_sections.html", sections=sections, chart=render_chart,
+                           query=_query(), cell=_cell, page_rows=PAGE_ROWS,
+                           suspended=sufficiency.suspended_settings(filters))
 
 
 def _cell(value, kind: str) -> str:
@@ -121,13 +136,14 @@ def dashboard():
     fmt, panel = request.args.get("format"), request.args.get("panel")
     if filters is None:
         return _page(form, scope, status=400)
-    competition_summary.refresh_stale(filters.council_ids)  # usually nothing: the periodic job keeps it current
     if fmt is not None or panel is not None:
         if fmt not in exports_tabular.FORMATS or panel not in PANELS:
             form.errors["download"] = "Choose a table to download as CSV or XLSX"
             return _page(form, scope, status=400)
+        competition_summary.refresh_stale(filters.council_ids)
         table = PANELS[panel](filters)
         return exports_tabular.download(table.headers, table.rows, f"sufficiency-{panel}-{date.today().isoformat()}",
                                         fmt, sheet_title=table.title)
-    sections = [(key, heading, [build(filters) for build in builders]) for key, heading, builders in SECTIONS]
-    return _page(form, scope, sections, suspended=sufficiency.suspended_settings(filters))
+    parts = ("sufficiency", filters, tuple(sorted(_query().items())))
+    html, as_at = cache.remember(parts, current_app.config["DASHBOARD_CACHE_SECONDS"], lambda: _sections_html(filters))
+    return _page(form, scope, html, as_at)

@@ -100,6 +100,8 @@ def make_app(database_url: str, tmp_path: Path, **overrides):
         "RATELIMIT_STORAGE_URI": "memory://",
         "BASE_URL": "http://localhost",
         "PASSWORD_HASH_CHEAP": True,
+        # Tests change data and look again at once; tests/test_dashboard_cache.py covers the cache itself.
+        "DASHBOARD_CACHE_SECONDS": 0,
         # Tests jump the clock by days while signed in; tests/test_account_security.py sets real limits.
         "SESSION_IDLE_MINUTES": 10 * 365 * 24 * 60,
         "PERMANENT_SESSION_LIFETIME": 10 * 365 * 24 * 3600,
