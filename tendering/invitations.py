@@ -5,7 +5,7 @@ Only `ReferralProvider` rows with invited=True are ever visible to a provider, a
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, load_only
 
 from portal.core import db
 from portal.core.audit import record
@@ -61,10 +61,18 @@ def invitations(user: User) -> list[ReferralProvider]:
 def page_of_invitations(user: User, page: int, size: int) -> tuple[list[ReferralProvider], int]:
     """One page of invitations() (same order, each row's referral and lot loaded with it) and the total."""
     stmt = _invitations_query(user)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = list(db.session.scalars(stmt.options(contains_eager(ReferralProvider.referral).selectinload(Referral.lot))
-                                   .order_by(Referral.published_at.desc(), Referral.id.desc())
-                                   .limit(size).offset((page - 1) * size)))
+    total = db.session.scalar(stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None))
+    # Only the columns the list shows: a referral's JSON fields (needs, outcomes, …) cost more to fetch and
+    # decode than the rest of the page.
+    rows = list(db.session.scalars(
+        stmt.options(load_only(ReferralProvider.referral_id, ReferralProvider.provider_id, ReferralProvider.invited,
+                               ReferralProvider.declined_at),
+                     contains_eager(ReferralProvider.referral)
+                     .load_only(Referral.id, Referral.status, Referral.age, Referral.lot_id, Referral.published_at,
+                                Referral.response_deadline)
+                     .joinedload(Referral.lot))
+        .order_by(Referral.published_at.desc(), Referral.id.desc())
+        .limit(size).offset((page - 1) * size)))
     return rows, total
 
 

@@ -10,6 +10,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal.core import db
 from portal.core.db import utcnow
@@ -135,7 +136,9 @@ def _load_user(session_id: str) -> User | None:
     user_id, _, fragment = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    # One statement per request: the user with their organisation and roles (as a selectin load, the roles
+    # cost a second round trip on every page).
+    user = db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
     if user is None or not user.is_active or (user.password_hash or "")[-12:] != fragment:
         return None
     return user
