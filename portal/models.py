@@ -49,7 +49,7 @@ dps_council = Table(
     "dps_council",
     Base.metadata,
     Column("dps_id", ForeignKey("dps.id"), primary_key=True),
-    Column("council_id", ForeignKey("organisation.id"), primary_key=True),
+    Column("council_id", ForeignKey("organisation.id"), primary_key=True, index=True),
 )
 
 
@@ -83,7 +83,7 @@ setting_need = Table(
     "setting_need",
     Base.metadata,
     Column("setting_id", ForeignKey("setting.id", ondelete="CASCADE"), primary_key=True),
-    Column("need_code", ForeignKey("need.code"), primary_key=True),
+    Column("need_code", ForeignKey("need.code"), primary_key=True, index=True),
 )
 
 
@@ -164,7 +164,7 @@ class VacancyHistory(Base):
     free_from: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(String(500))
     change: Mapped[str] = mapped_column(String(20))  # "updated" or "confirmed"
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -242,7 +242,7 @@ class Document(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
-    setting_id: Mapped[int | None] = mapped_column(ForeignKey("setting.id"))
+    setting_id: Mapped[int | None] = mapped_column(ForeignKey("setting.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
@@ -251,7 +251,7 @@ class Document(Base):
     cover_amount_pence: Mapped[int | None] = mapped_column(BigInteger)
     expires_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="current")
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     setting: Mapped[Setting | None] = relationship()
@@ -269,7 +269,7 @@ dps_application_lot = Table(
     "dps_application_lot",
     Base.metadata,
     Column("application_id", ForeignKey("dps_application.id", ondelete="CASCADE"), primary_key=True),
-    Column("lot_id", ForeignKey("lot.id"), primary_key=True),
+    Column("lot_id", ForeignKey("lot.id"), primary_key=True, index=True),
 )
 
 
@@ -290,7 +290,7 @@ class DpsApplication(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dps_id: Mapped[int] = mapped_column(ForeignKey("dps.id"))
-    provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     status: Mapped[str] = mapped_column(String(30), default="draft")
     questionnaire: Mapped[dict] = mapped_column(JSON, default=dict)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

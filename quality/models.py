@@ -73,9 +73,10 @@ class MonitoringVisit(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     setting_id: Mapped[int] = mapped_column(ForeignKey("setting.id"))
-    provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
-    council_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))  # the visiting QA officer's council
-    officer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    # the visiting QA officer's council
+    council_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default="planned")
     status: Mapped[str] = mapped_column(String(20), default="planned")
     planned_for: Mapped[date] = mapped_column(Date)
@@ -102,7 +103,7 @@ class VisitJudgement(Base):
     __table_args__ = (CheckConstraint(_in("judgement", JUDGEMENTS), name="judgement"),)
 
     visit_id: Mapped[int] = mapped_column(ForeignKey("monitoring_visit.id", ondelete="CASCADE"), primary_key=True)
-    standard_id: Mapped[int] = mapped_column(ForeignKey("quality_standard.id"), primary_key=True)
+    standard_id: Mapped[int] = mapped_column(ForeignKey("quality_standard.id"), primary_key=True, index=True)
     judgement: Mapped[str] = mapped_column(String(20))
     evidence: Mapped[str] = mapped_column(Text)
 
@@ -126,10 +127,10 @@ class QaAction(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    visit_id: Mapped[int | None] = mapped_column(ForeignKey("monitoring_visit.id"))
-    setting_id: Mapped[int] = mapped_column(ForeignKey("setting.id"))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("monitoring_visit.id"), index=True)
+    setting_id: Mapped[int] = mapped_column(ForeignKey("setting.id"), index=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
-    council_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    council_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     owner: Mapped[str] = mapped_column(String(20), default="provider")
     priority: Mapped[str] = mapped_column(String(10), default="medium")
     description: Mapped[str] = mapped_column(Text)
@@ -137,11 +138,11 @@ class QaAction(Base):
     status: Mapped[str] = mapped_column(String(20), default="open")
     provider_response: Mapped[str | None] = mapped_column(Text)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     close_note: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
@@ -166,7 +167,7 @@ class MonthlyReturn(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     setting_id: Mapped[int] = mapped_column(ForeignKey("setting.id"))
-    provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     month: Mapped[date] = mapped_column(Date)  # the first day of the month reported on
     incidents: Mapped[int] = mapped_column()
     missing_episodes: Mapped[int] = mapped_column()
@@ -174,7 +175,7 @@ class MonthlyReturn(Base):
     unplanned_endings: Mapped[int] = mapped_column()
     staff_vacancies: Mapped[int] = mapped_column()
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
 
     setting: Mapped[Setting] = relationship()
 
@@ -195,7 +196,7 @@ class ComplianceStatus(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_type: Mapped[str] = mapped_column(String(10))
     subject_id: Mapped[int] = mapped_column()
-    provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="compliant")
     reasons: Mapped[list[dict]] = mapped_column(JSON, default=list)  # [{"rule", "status", "reason"}]
     failing_since: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # rule -> ISO time first failed
@@ -203,7 +204,7 @@ class ComplianceStatus(Base):
     evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     lifted_reason: Mapped[str | None] = mapped_column(Text)
-    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
 
 
 class ComplianceChange(Base):
@@ -220,11 +221,11 @@ class ComplianceChange(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_type: Mapped[str] = mapped_column(String(10))
     subject_id: Mapped[int] = mapped_column()
-    provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     reasons: Mapped[list[dict]] = mapped_column(JSON, default=list)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -236,11 +237,11 @@ class FeedbackRequest(Base):
     __table_args__ = (CheckConstraint(_in("respondent_type", RESPONDENT_TYPES), name="respondent_type"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    placement_id: Mapped[int] = mapped_column(ForeignKey("placement.id"))
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placement.id"), index=True)
     respondent_type: Mapped[str] = mapped_column(String(20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     sent_to: Mapped[str | None] = mapped_column(String(254))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -259,8 +260,8 @@ class FeedbackResponse(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("feedback_request.id"), unique=True)
-    placement_id: Mapped[int] = mapped_column(ForeignKey("placement.id"))
-    setting_id: Mapped[int] = mapped_column(ForeignKey("setting.id"))
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placement.id"), index=True)
+    setting_id: Mapped[int] = mapped_column(ForeignKey("setting.id"), index=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     setting_kind: Mapped[str] = mapped_column(String(30))
     respondent_type: Mapped[str] = mapped_column(String(20))
@@ -268,7 +269,7 @@ class FeedbackResponse(Base):
     comment_status: Mapped[str] = mapped_column(String(20), default="none")
     comment_shown: Mapped[str | None] = mapped_column(Text)  # the approved or redacted text others may see
     pii_findings: Mapped[list[dict]] = mapped_column(JSON, default=list)
-    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -293,7 +294,7 @@ class ForumMeeting(Base):
     __tablename__ = "forum_meeting"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dps_id: Mapped[int | None] = mapped_column(ForeignKey("dps.id"))
+    dps_id: Mapped[int | None] = mapped_column(ForeignKey("dps.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     meets_at: Mapped[datetime] = mapped_column(UTCDateTime())
     location: Mapped[str | None] = mapped_column(String(200))
@@ -302,5 +303,5 @@ class ForumMeeting(Base):
     agenda_filename: Mapped[str | None] = mapped_column(String(200))
     minutes_key: Mapped[str | None] = mapped_column(String(300))
     minutes_filename: Mapped[str | None] = mapped_column(String(200))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

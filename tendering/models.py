@@ -73,9 +73,9 @@ class Referral(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
-    dps_id: Mapped[int] = mapped_column(ForeignKey("dps.id"))
-    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lot.id"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    dps_id: Mapped[int] = mapped_column(ForeignKey("dps.id"), index=True)
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lot.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     status: Mapped[str] = mapped_column(String(30), default="draft")
     # The child, anonymised.
     age: Mapped[int | None] = mapped_column()
@@ -116,7 +116,7 @@ class Referral(Base):
     # The child's home postcode district (internal): placements record their distance from it.
     home_district: Mapped[str | None] = mapped_column(String(4))
     # Set when an officer re-runs a referral that ended with no suitable proposal.
-    rerun_of_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
+    rerun_of_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"), index=True)
     # Lifecycle timestamps.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -145,7 +145,7 @@ class ReferralNeed(Base):
     __table_args__ = (CheckConstraint(_in("severity", SEVERITIES), name="severity"),)
 
     referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"), primary_key=True)
-    need_code: Mapped[str] = mapped_column(ForeignKey("need.code"), primary_key=True)
+    need_code: Mapped[str] = mapped_column(ForeignKey("need.code"), primary_key=True, index=True)
     severity: Mapped[str] = mapped_column(String(10), default="medium")
     essential: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -198,13 +198,13 @@ class Clarification(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"))
-    provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
-    asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     question: Mapped[str] = mapped_column(Text)
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     answer: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
 
     referral: Mapped[Referral] = relationship()
 
@@ -234,8 +234,8 @@ class Proposal(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"))
-    provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
-    setting_id: Mapped[int | None] = mapped_column(ForeignKey("setting.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    setting_id: Mapped[int | None] = mapped_column(ForeignKey("setting.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     revision: Mapped[int] = mapped_column(default=0)  # number of the latest saved revision
     outcome_answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # outcome code -> answer
@@ -245,7 +245,7 @@ class Proposal(Base):
     start_date: Mapped[date | None] = mapped_column(Date)
     weekly_core_fee_pence: Mapped[int | None] = mapped_column(BigInteger)
     notice_period_weeks: Mapped[int | None] = mapped_column()
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -313,7 +313,7 @@ class ProposalRevision(Base):
     number: Mapped[int] = mapped_column()
     status: Mapped[str] = mapped_column(String(20))  # the proposal's status when this revision was saved
     content: Mapped[dict] = mapped_column(JSON)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -323,8 +323,8 @@ class PanelAssignment(Base):
     __tablename__ = "panel_assignment"
 
     referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
-    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True, index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -342,7 +342,7 @@ class PanelScore(Base):
     )
 
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True, index=True)
     outcome: Mapped[str] = mapped_column(String(30), primary_key=True)
     score: Mapped[int] = mapped_column()
     reason: Mapped[str] = mapped_column(Text)
@@ -362,7 +362,7 @@ class ModeratedScore(Base):
     outcome: Mapped[str] = mapped_column(String(30), primary_key=True)
     score: Mapped[int] = mapped_column()
     reason: Mapped[str] = mapped_column(Text)
-    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     moderated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
@@ -386,14 +386,14 @@ class Award(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"))
-    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"))
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default="competition")
     status: Mapped[str] = mapped_column(String(20), default="active")
-    provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
-    setting_id: Mapped[int] = mapped_column(ForeignKey("setting.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    setting_id: Mapped[int] = mapped_column(ForeignKey("setting.id"), index=True)
     weekly_cost_pence: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str | None] = mapped_column(Text)  # why not the top-ranked, or the spot purchase rationale
-    awarded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    awarded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     awarded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     referral: Mapped[Referral] = relationship()
@@ -420,8 +420,8 @@ class Placement(Base):
     award_id: Mapped[int] = mapped_column(ForeignKey("award.id"), unique=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), unique=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
-    provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
-    setting_id: Mapped[int] = mapped_column(ForeignKey("setting.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    setting_id: Mapped[int] = mapped_column(ForeignKey("setting.id"), index=True)
     case_reference: Mapped[str | None] = mapped_column(String(40))
     start_date: Mapped[date] = mapped_column(Date)
     weekly_core_fee_pence: Mapped[int] = mapped_column(BigInteger)

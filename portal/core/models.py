@@ -40,7 +40,7 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
     # An in-house fostering service is a provider organisation run by a council.
-    council_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    council_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Profile (providers sign up with these; councils may leave them empty).
     companies_house_number: Mapped[str | None] = mapped_column(String(8), unique=True)
@@ -142,8 +142,8 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     action: Mapped[str] = mapped_column(String(80))
     object_type: Mapped[str] = mapped_column(String(60))
     object_id: Mapped[str] = mapped_column(String(60))
