@@ -4,7 +4,7 @@ Only `ReferralProvider` rows with invited=True are ever visible to a provider, a
 """
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import contains_eager, load_only
 
 from portal.core import db
@@ -46,22 +46,28 @@ def state(row: ReferralProvider, now=None) -> str:
 
 
 def _invitations_query(user: User):
+    # "invited = true", not "IS TRUE": PostgreSQL uses the partial index ix_referral_provider_inbox (WHERE invited)
+    # only for a condition it can prove implies the index's.
     return (select(ReferralProvider).join(Referral, Referral.id == ReferralProvider.referral_id)
-            .where(ReferralProvider.provider_id == user.organisation_id, ReferralProvider.invited.is_(True),
+            .where(ReferralProvider.provider_id == user.organisation_id, ReferralProvider.invited == true(),
                    Referral.status != "draft"))
 
 
 def invitations(user: User) -> list[ReferralProvider]:
-    """Every referral the user's organisation was invited to, across all councils, newest first."""
+    """Every referral the user's organisation was invited to, across all councils, newest invitation first (an
+    invitation is sent as its referral is published)."""
     return list(db.session.scalars(_invitations_query(user).options(
         contains_eager(ReferralProvider.referral).selectinload(Referral.lot))
-        .order_by(Referral.published_at.desc(), Referral.id.desc())))
+        .order_by(ReferralProvider.invited_at.desc(), ReferralProvider.referral_id.desc())))
 
 
 def page_of_invitations(user: User, page: int, size: int) -> tuple[list[ReferralProvider], int]:
     """One page of invitations() (same order, each row's referral and lot loaded with it) and the total."""
     stmt = _invitations_query(user)
-    total = db.session.scalar(stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None))
+    # An invitation is written only when its referral is published, and a referral never returns to draft
+    # (tendering/lifecycle.py), so the count needs no join: it comes from ix_referral_provider_inbox alone.
+    total = db.session.scalar(select(func.count()).select_from(ReferralProvider).where(
+        ReferralProvider.provider_id == user.organisation_id, ReferralProvider.invited.is_(True)))
     # Only the columns the list shows: a referral's JSON fields (needs, outcomes, …) cost more to fetch and
     # decode than the rest of the page.
     rows = list(db.session.scalars(
@@ -71,7 +77,7 @@ def page_of_invitations(user: User, page: int, size: int) -> tuple[list[Referral
                      .load_only(Referral.id, Referral.status, Referral.age, Referral.lot_id, Referral.published_at,
                                 Referral.response_deadline)
                      .joinedload(Referral.lot))
-        .order_by(Referral.published_at.desc(), Referral.id.desc())
+        .order_by(ReferralProvider.invited_at.desc(), ReferralProvider.referral_id.desc())
         .limit(size).offset((page - 1) * size)))
     return rows, total
 

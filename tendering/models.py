@@ -69,6 +69,7 @@ class Referral(Base):
         Index("ix_referral_council_status", "council_id", "status"),
         Index("ix_referral_council_published", "council_id", "published_at",
               postgresql_include=["status", "lot_id"]),
+        Index("ix_referral_council_created", "council_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -163,6 +164,8 @@ class ReferralProvider(Base):
         Index("ix_referral_provider_provider_invited", "provider_id", "invited"),
         Index("ix_referral_provider_declined", "referral_id", postgresql_include=["decline_reason"],
               postgresql_where=text("declined_at IS NOT NULL"), sqlite_where=text("declined_at IS NOT NULL")),
+        Index("ix_referral_provider_inbox", "provider_id", "invited_at", "referral_id",
+              postgresql_where=text("invited"), sqlite_where=text("invited")),
     )
 
     referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"), primary_key=True)

@@ -72,7 +72,8 @@ def test_the_dashboard_and_matching_indexes_exist(database_url):
 
     engine = make_engine(database_url)
     inspector = sa_inspect(engine)
-    expected = {"referral": {"ix_referral_council_published", "ix_referral_council_status"},
+    expected = {"referral": {"ix_referral_council_published", "ix_referral_council_status",
+                             "ix_referral_council_created"},
                 "referral_provider": {"ix_referral_provider_declined", "ix_referral_provider_provider_invited"},
                 "proposal": {"ix_proposal_referral_submitted", "uq_proposal_live"},
                 "award": {"ix_award_active_kind", "uq_award_active_referral"},
