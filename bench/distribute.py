@@ -39,7 +39,7 @@ from portal.core import db  # noqa: E402
 from portal.core.db import utcnow  # noqa: E402
 from portal.core.jobs import execute_job  # noqa: E402
 from portal.core.migrate import upgrade  # noqa: E402
-from portal.core.models import JobRun, Organisation, User, UserRole  # noqa: E402
+from portal.core.models import EmailMessage, JobRun, Organisation, User, UserRole  # noqa: E402
 from portal.geography import known_districts  # noqa: E402
 from portal.models import (RATINGS, Dps, DpsApplication, Lot, LOT_KINDS, Need, ReferralPreference, Setting,  # noqa: E402
                            Vacancy, VacancyHistory, dps_application_lot, setting_need)
@@ -208,10 +208,10 @@ def run(url: str, tmp: str, profile: bool) -> tuple[list[str], bool]:
             if dispatched != 1 or fan_out is None:
                 sys.exit(f"{label}: expected one fan-out job dispatched after commit, got {dispatched}")
             start = time.perf_counter()
-            execute_job(fan_out.id)  # what a worker does next: inbox rows, emails and one send job per user
+            execute_job(fan_out.id)  # what a worker does next: inbox rows, emails and their send jobs (batches)
             fan_seconds = time.perf_counter() - start
-            jobs = db.session.scalar(select(func.count()).select_from(JobRun).where(
-                JobRun.key.like(f"email:referral_invitation:%:referral:{obj.id}")))
+            jobs = db.session.scalar(select(func.count()).select_from(EmailMessage).where(
+                EmailMessage.key.like(f"referral_invitation:%:referral:{obj.id}")))
             invited = [r for r in rows if r.invited]
             matched = sum(len(r.setting_ids) for r in invited)
             if not {sid for r in invited for sid in r.setting_ids} <= set(eligible):
