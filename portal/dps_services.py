@@ -102,16 +102,16 @@ def clock(due: date | None, today: date) -> Clock | None:
     return Clock(text, "govuk-tag--red", True)
 
 
+def queue_query(user: User, statuses: tuple[str, ...] = AWAITING) -> Select:
+    """Applications to the user's DPSs in these statuses, the most urgent first (id as the tie-breaker)."""
+    return (select(DpsApplication).join(Organisation, Organisation.id == DpsApplication.provider_id)
+            .where(DpsApplication.dps_id.in_(dps_ids_for(user) or [-1]), DpsApplication.status.in_(statuses))
+            .order_by(DpsApplication.decision_due_on.asc().nulls_last(), DpsApplication.submitted_at,
+                      DpsApplication.id))
+
+
 def queue(user: User, statuses: tuple[str, ...] = AWAITING) -> list[DpsApplication]:
-    """Applications to the user's DPSs in these statuses, the most urgent first."""
-    ids = dps_ids_for(user)
-    if not ids:
-        return []
-    return list(db.session.scalars(
-        select(DpsApplication).join(Organisation, Organisation.id == DpsApplication.provider_id)
-        .where(DpsApplication.dps_id.in_(ids), DpsApplication.status.in_(statuses))
-        .order_by(DpsApplication.decision_due_on.asc().nulls_last(), DpsApplication.submitted_at,
-                  DpsApplication.id)))
+    return list(db.session.scalars(queue_query(user, statuses)))
 
 
 # --- providers --------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from portal import admissions, dps_services
 from portal.admission_forms import DECISION_FORMS, NewDpsForm, ProviderFilterForm, QueueFilterForm, RenameLotForm
 from portal.admissions import SECTIONS, STATUS_LABELS, STATUS_TAGS, AdmissionError
-from portal.core import db, tabular
+from portal.core import db, paging, tabular
 from portal.core.access import allow, owned
 from portal.core.models import User
 from portal.core.services import ServiceError
@@ -97,14 +97,19 @@ def applications():
     form.status.data = status
     statuses = dps_services.AWAITING if status == AWAITING else (status,)
     today = admissions.uk_today()
-    rows = [(a, dps_services.clock(a.decision_due_on, today) if a.status in dps_services.AWAITING else None)
-            for a in dps_services.queue(current_user, statuses)]
-    file = tabular.maybe_download(request, QUEUE_HEADERS, lambda: [_queue_row(a, c) for a, c in rows],
-                                  f"admissions-{status}")
+
+    def with_clock(found):
+        return [(a, dps_services.clock(a.decision_due_on, today) if a.status in dps_services.AWAITING else None)
+                for a in found]
+
+    file = tabular.maybe_download(request, QUEUE_HEADERS, lambda: [  # every application, not just the page
+        _queue_row(a, c) for a, c in with_clock(dps_services.queue(current_user, statuses))], f"admissions-{status}")
     if file:
         return file
-    return render_template("portal/dps_applications.html", form=form, rows=rows, labels=STATUS_LABELS,
-                           tags=STATUS_TAGS, today=today)
+    found, total, page = paging.page_of(dps_services.queue_query(current_user, statuses), paging.page_number())
+    return render_template("portal/dps_applications.html", form=form, rows=with_clock(found), labels=STATUS_LABELS,
+                           tags=STATUS_TAGS, today=today, page=page, total=total, page_size=paging.PAGE_SIZE,
+                           status=status)
 
 
 QUEUE_HEADERS = ("Provider", "DPS", "Lots", "Status", "Received", "Decision due", "Extended", "Clock", "Decided")

@@ -259,12 +259,15 @@ def run_import(import_id: int) -> None:
         raise
 
 
-def imports_for(user: User) -> list[OfstedImport]:
-    """Imports a DPS manager may see: their organisation's uploads and command-line imports."""
-    stmt = (select(OfstedImport).outerjoin(User, User.id == OfstedImport.uploaded_by_id)
+def imports_query(user: User):
+    """Imports a DPS manager may see: their organisation's uploads and command-line imports, newest first."""
+    return (select(OfstedImport).outerjoin(User, User.id == OfstedImport.uploaded_by_id)
             .where(or_(OfstedImport.uploaded_by_id.is_(None), User.organisation_id == user.organisation_id))
             .order_by(OfstedImport.created_at.desc(), OfstedImport.id.desc()))
-    return list(db.session.scalars(stmt))
+
+
+def imports_for(user: User) -> list[OfstedImport]:
+    return list(db.session.scalars(imports_query(user)))
 
 
 def own_import(user: User, import_id: int) -> OfstedImport | None:

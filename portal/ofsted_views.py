@@ -14,7 +14,9 @@ from wtforms.validators import ValidationError
 from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.jobs import enqueue
-from portal.ofsted import FIELD_LABELS, MAX_BYTES, create_import, imports_for, long_date, own_import, run_import
+from portal.core.paging import PAGE_SIZE, page_number, page_of
+from portal.ofsted import (FIELD_LABELS, MAX_BYTES, create_import, imports_for, imports_query, long_date, own_import,
+                           run_import)
 
 bp = Blueprint("ofsted", __name__, url_prefix="/dps/ofsted-imports")
 SHOW_AT_MOST = 1000  # rows per list on the page; the command line prints everything
@@ -54,14 +56,14 @@ def _show(field: str, value) -> str:
 @bp.get("")
 @allow("dps_manager")
 def imports():
-    rows = imports_for(current_user)
     file = tabular.maybe_download(request, ("File", "Uploaded", "Uploaded by", "Status", "Changes", "Unknown URNs",
                                             "Rejected rows"), lambda: [
         (i.filename, i.created_at, i.uploaded_by.name if i.uploaded_by else "Command line", i.status.capitalize(),
-         i.changes_count, i.unknown_count, i.rejected_count) for i in rows], "ofsted-imports")
+         i.changes_count, i.unknown_count, i.rejected_count) for i in imports_for(current_user)], "ofsted-imports")
     if file:
         return file
-    return render_template("portal/ofsted_imports.html", imports=rows)
+    rows, total, page = page_of(imports_query(current_user), page_number())
+    return render_template("portal/ofsted_imports.html", imports=rows, page=page, total=total, page_size=PAGE_SIZE)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import User
+from portal.core.paging import PAGE_SIZE, page_number, page_of
 from portal.core.services import ServiceError
 from portal.forms import (NOT_INSPECTED, BulkVacanciesForm, CloseSettingForm, ConfirmVacancyForm, SettingForm,
                           VacancyForm)
@@ -41,10 +42,14 @@ def settings():
     query = select(Setting).where(Setting.provider_id == current_user.organisation_id)
     if not show_closed:
         query = query.where(Setting.status == "open")
-    homes = db.session.scalars(query.options(selectinload(Setting.vacancy)).order_by(Setting.name, Setting.id)).all()
-    file = tabular.maybe_download(request, SETTING_HEADERS, lambda: map(_setting_row, homes),
+    query = query.options(selectinload(Setting.vacancy)).order_by(Setting.name, Setting.id)
+    file = tabular.maybe_download(request, SETTING_HEADERS, lambda: map(_setting_row, db.session.scalars(query)),
                                   "homes-all" if show_closed else "homes")
-    return file or render_template("portal/settings.html", homes=homes, show_closed=show_closed)
+    if file:
+        return file
+    homes, total, page = page_of(query, page_number())
+    return render_template("portal/settings.html", homes=homes, show_closed=show_closed, page=page, total=total,
+                           page_size=PAGE_SIZE)
 
 
 SETTING_HEADERS = ("Home", "URN", "Postcode", "Status", "Kind", "Ofsted", "Places", "Vacancy")

@@ -8,6 +8,7 @@ from flask_login import current_user
 from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import User
+from portal.core.paging import PAGE_SIZE, page_number, page_of
 from portal.models import Setting
 from quality import actions
 from quality.actions import ActionError
@@ -44,16 +45,18 @@ def actions_list():
     status = status if status in FILTERS else "live"
     scope = ({"council_id": current_user.organisation_id} if current_user.has_role("qa_officer")
              else {"provider_id": current_user.organisation_id})
-    rows = actions.actions_for(status=None if status == "all" else status, **scope)
+    wanted = None if status == "all" else status
     officer = current_user.has_role("qa_officer")
     headers = ("Action", "Home") + (("Provider",) if officer else ()) + ("Priority", "Due", "Status")
     file = tabular.maybe_download(request, headers, lambda: [
         (a.description, a.setting.name) + ((a.provider.name,) if officer else ())
         + (ACTION_PRIORITIES[a.priority], a.due_on, actions.STATUS_LABELS[actions.effective_status(a)])
-        for a in rows], f"actions-{status}")
+        for a in actions.actions_for(status=wanted, **scope)], f"actions-{status}")
     if file:
         return file
-    return render_template("quality/actions.html", actions=rows, status=status, filters=FILTERS, **_labels())
+    rows, total, page = page_of(actions.actions_query(status=wanted, **scope), page_number())
+    return render_template("quality/actions.html", actions=rows, status=status, filters=FILTERS, page=page,
+                           total=total, page_size=PAGE_SIZE, **_labels())
 
 
 def _new(home: Setting, visit: MonitoringVisit | None):

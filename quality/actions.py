@@ -172,6 +172,13 @@ def _overdue_clause(today: date):
 def actions_for(*, council_id: int | None = None, provider_id: int | None = None, status: str | None = None,
                 today: date | None = None) -> list[QaAction]:
     """Actions of a council (QA) or a provider, filtered by effective status ('live' = not closed)."""
+    return list(db.session.scalars(actions_query(council_id=council_id, provider_id=provider_id, status=status,
+                                                 today=today)))
+
+
+def actions_query(*, council_id: int | None = None, provider_id: int | None = None, status: str | None = None,
+                  today: date | None = None):
+    """actions_for() as a statement, soonest due first, id as the tie-breaker (for a page of it)."""
     today = today or uk_today()
     stmt = select(QaAction)
     if council_id is not None:
@@ -186,7 +193,7 @@ def actions_for(*, council_id: int | None = None, provider_id: int | None = None
         stmt = stmt.where(QaAction.status == status, QaAction.due_on >= today)
     elif status == "closed":
         stmt = stmt.where(QaAction.status == "closed")
-    return list(db.session.scalars(stmt.order_by(QaAction.due_on, QaAction.id)))
+    return stmt.order_by(QaAction.due_on, QaAction.id)
 
 
 def counts_for_provider(provider_id: int, today: date | None = None) -> dict[str, int]:

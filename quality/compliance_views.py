@@ -7,11 +7,12 @@ from collections import Counter, defaultdict
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import Organisation, User
+from portal.core.paging import PAGE_SIZE, page_number, page_of
 from portal.models import DpsApplication, Lot, Setting, dps_application_lot
 from quality import compliance
 from quality.compliance import LABELS, TAGS, ComplianceError
@@ -42,10 +43,32 @@ def _statuses(provider_ids) -> list[ComplianceStatus]:
     return list(db.session.scalars(select(ComplianceStatus).where(ComplianceStatus.provider_id.in_(provider_ids))))
 
 
-def _history(provider_id: int, limit: int = 50) -> list[ComplianceChange]:
-    return list(db.session.scalars(select(ComplianceChange).where(ComplianceChange.provider_id == provider_id)
-                                   .order_by(ComplianceChange.changed_at.desc(), ComplianceChange.id.desc())
-                                   .limit(limit)))
+def _status_counts(provider_ids) -> dict[str, Counter]:
+    """How many providers and homes are in each status (all of them: one GROUP BY query)."""
+    counts = {"provider": Counter(), "setting": Counter()}
+    if provider_ids:
+        for subject_type, status, n in db.session.execute(
+                select(ComplianceStatus.subject_type, ComplianceStatus.status, func.count())
+                .where(ComplianceStatus.provider_id.in_(provider_ids))
+                .group_by(ComplianceStatus.subject_type, ComplianceStatus.status)):
+            counts.setdefault(subject_type, Counter())[status] = n
+    return counts
+
+
+def _listed_query(provider_ids, chosen: str):
+    """The dashboard's list: the chosen status (or non-compliant and suspended), worst first, then by provider
+    and subject, id as the tie-breaker."""
+    wanted = (chosen,) if chosen else ("non_compliant", "suspended")
+    worst = case({s: -i for s, i in compliance.ORDER.items()}, value=ComplianceStatus.status, else_=0)
+    return (select(ComplianceStatus).where(ComplianceStatus.provider_id.in_(provider_ids or [-1]),
+                                           ComplianceStatus.status.in_(wanted))
+            .order_by(worst, ComplianceStatus.provider_id, ComplianceStatus.subject_type,
+                      ComplianceStatus.subject_id, ComplianceStatus.id))
+
+
+def _history_query(provider_id: int):
+    return (select(ComplianceChange).where(ComplianceChange.provider_id == provider_id)
+            .order_by(ComplianceChange.changed_at.desc(), ComplianceChange.id.desc()))
 
 
 def _names(rows) -> dict[tuple[str, int], str]:
@@ -80,12 +103,8 @@ def dashboard():
     form = StatusFilterForm(request.args)
     chosen = form.status.data if form.status.data in COMPLIANCE_STATUSES else ""
     provider_ids = compliance.provider_ids_for(current_user)
-    rows = _statuses(provider_ids)
-    counts = {kind: Counter(r.status for r in rows if r.subject_type == kind) for kind in ("provider", "setting")}
-    listed = [r for r in rows if (r.status == chosen if chosen else r.status in ("non_compliant", "suspended"))]
-    listed.sort(key=lambda r: (-compliance.ORDER[r.status], r.provider_id, r.subject_type, r.subject_id))
-    names = _names(listed)
-    lots = _by_lot(provider_ids, rows)
+    counts = _status_counts(provider_ids)
+    lots = _by_lot(provider_ids, [r for r in _statuses(provider_ids) if r.subject_type == "provider"])
     if request.args.get("table") and "format" in request.args:  # the summaries: ?table=status|lots
         return tabular.maybe_download_table(request, {
             "status": (("Status", "Providers", "Homes"), [
@@ -93,35 +112,53 @@ def dashboard():
             "lots": (("DPS", "Lot") + tuple(LABELS[s] for s in COMPLIANCE_STATUSES), [
                 (item["lot"].dps.name, item["lot"].name) + tuple(item["counts"][s] for s in COMPLIANCE_STATUSES)
                 for item in lots])}, "compliance") or abort(404)
-    file = tabular.maybe_download(request, LISTED_HEADERS, lambda: [(
-        names.get((r.subject_type, r.subject_id), ""), "Home" if r.subject_type == "setting" else "Provider",
-        names.get(("provider", r.provider_id), ""), LABELS[r.status], "; ".join(x["reason"] for x in r.reasons or ()))
-        for r in listed], f"compliance-{chosen or 'non-compliant-and-suspended'}")
+    file = tabular.maybe_download(request, LISTED_HEADERS, lambda: _listed_rows(
+        list(db.session.scalars(_listed_query(provider_ids, chosen)))),
+        f"compliance-{chosen or 'non-compliant-and-suspended'}")
     if file:
         return file
+    listed, total, page = page_of(_listed_query(provider_ids, chosen), page_number())
     return render_template("quality/compliance_dashboard.html", form=form, chosen=chosen, counts=counts,
                            statuses=COMPLIANCE_STATUSES, labels=LABELS, tags=TAGS, listed=listed,
-                           names=names, lots=lots)
+                           names=_names(listed), lots=lots, page=page, total=total, page_size=PAGE_SIZE)
 
 
-def _provider_context(provider: Organisation) -> dict:
-    rows = _statuses([provider.id])
-    settings = db.session.scalars(select(Setting).where(Setting.provider_id == provider.id)
-                                  .order_by(Setting.name, Setting.id)).all()
+def _listed_rows(listed) -> list[tuple]:
+    names = _names(listed)
+    return [(names.get((r.subject_type, r.subject_id), ""), "Home" if r.subject_type == "setting" else "Provider",
+             names.get(("provider", r.provider_id), ""), LABELS[r.status],
+             "; ".join(x["reason"] for x in r.reasons or ())) for r in listed]
+
+
+def _provider_context(provider: Organisation, paged: bool = True) -> dict:
+    """The provider's homes and compliance history: one page of each (?page=, ?history_page=), or every row
+    for a download (paged=False)."""
+    settings_query = select(Setting).where(Setting.provider_id == provider.id).order_by(Setting.name, Setting.id)
+    if paged:
+        settings, settings_total, page = page_of(settings_query, page_number())
+        history, history_total, history_page = page_of(_history_query(provider.id), page_number("history_page"))
+    else:
+        settings = db.session.scalars(settings_query).all()
+        history = db.session.scalars(_history_query(provider.id)).all()
+        settings_total, history_total, page, history_page = len(settings), len(history), 1, 1
+    rows = db.session.scalars(select(ComplianceStatus).where(
+        ComplianceStatus.provider_id == provider.id,
+        (ComplianceStatus.subject_type == "provider")
+        | ComplianceStatus.subject_id.in_([s.id for s in settings] or [-1]))).all()
     by_subject = {(r.subject_type, r.subject_id): r for r in rows}
-    history = _history(provider.id)
     return dict(provider=provider, own=by_subject.get(("provider", provider.id)), settings=settings,
                 setting_rows={s.id: by_subject.get(("setting", s.id)) for s in settings}, history=history,
-                names=_names(history), labels=LABELS, tags=TAGS)
+                names=_names(history), labels=LABELS, tags=TAGS, page=page, settings_total=settings_total,
+                history_page=history_page, history_total=history_total, page_size=PAGE_SIZE)
 
 
 @bp.get("/compliance/providers/<int:provider_id>")
 @allow(*COUNCIL, owner=dps_provider)
 def provider(provider_id: int):
     provider = owned()
-    context = _provider_context(provider)
-    return _provider_download(context, f"compliance-{provider.id}") or render_template(
-        "quality/compliance_provider.html", **context, may_lift=compliance.manages(current_user, provider.id))
+    return _provider_download(provider, f"compliance-{provider.id}") or render_template(
+        "quality/compliance_provider.html", **_provider_context(provider),
+        may_lift=compliance.manages(current_user, provider.id))
 
 
 @bp.route("/compliance/status/<int:status_id>/lift", methods=["GET", "POST"])
@@ -152,16 +189,20 @@ def lift(status_id: int):
 @allow(*PROVIDER)
 def mine():
     provider = db.session.get(Organisation, current_user.organisation_id)
-    context = _provider_context(provider)
-    return _provider_download(context, "compliance") or render_template("quality/compliance_mine.html", **context)
+    return _provider_download(provider, "compliance") or render_template("quality/compliance_mine.html",
+                                                                         **_provider_context(provider))
 
 
 def _reasons(row) -> str:
     return "; ".join(r["reason"] for r in (row.reasons or ())) if row else ""
 
 
-def _provider_download(context: dict, stem: str):
-    """?format=&table=homes|history on a provider's compliance page: the two tables as the page shows them."""
+def _provider_download(provider: Organisation, stem: str):
+    """?format=&table=homes|history on a provider's compliance page: the two tables as the page shows them,
+    every row (not one page)."""
+    if request.args.get("format") is None:
+        return None
+    context = _provider_context(provider, paged=False)
     rows, names = context["setting_rows"], context["names"]
     return tabular.maybe_download_table(request, {
         "homes": (("Home", "Status", "Reasons"), lambda: [

@@ -15,7 +15,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.core import db
@@ -159,11 +159,15 @@ def may_moderate(user: User, response: FeedbackResponse) -> bool:
     return user.has_role("qa_officer") and council_of(response) == user.organisation_id
 
 
+def pending_query(council_id: int):
+    """The council's comments waiting for moderation, oldest first (id as the tie-breaker)."""
+    return (select(FeedbackResponse).join(Placement, Placement.id == FeedbackResponse.placement_id)
+            .where(Placement.council_id == council_id, FeedbackResponse.comment_status == "pending")
+            .order_by(FeedbackResponse.submitted_at, FeedbackResponse.id))
+
+
 def pending_for(council_id: int) -> list[FeedbackResponse]:
-    return list(db.session.scalars(
-        select(FeedbackResponse).join(Placement, Placement.id == FeedbackResponse.placement_id)
-        .where(Placement.council_id == council_id, FeedbackResponse.comment_status == "pending")
-        .order_by(FeedbackResponse.submitted_at, FeedbackResponse.id)))
+    return list(db.session.scalars(pending_query(council_id)))
 
 
 def moderate(actor: User, response: FeedbackResponse, decision: str, text: str | None = None) -> FeedbackResponse:
@@ -196,13 +200,26 @@ def moderate(actor: User, response: FeedbackResponse, decision: str, text: str |
     return response
 
 
+def placements_query(council_id: int):
+    return (select(Placement).where(Placement.council_id == council_id)
+            .order_by(Placement.start_date.desc(), Placement.id.desc()))
+
+
 def placements_for(council_id: int) -> list[Placement]:
-    return list(db.session.scalars(select(Placement).where(Placement.council_id == council_id)
-                                   .order_by(Placement.start_date.desc(), Placement.id.desc())))
+    return list(db.session.scalars(placements_query(council_id)))
 
 
-def requests_for(council_id: int, limit: int = 100) -> list[FeedbackRequest]:
-    return list(db.session.scalars(
-        select(FeedbackRequest).join(Placement, Placement.id == FeedbackRequest.placement_id)
-        .where(Placement.council_id == council_id)
-        .order_by(FeedbackRequest.created_at.desc(), FeedbackRequest.id.desc()).limit(limit)))
+def requests_query(council_id: int):
+    """Feedback links the council has sent, newest first (id as the tie-breaker)."""
+    return (select(FeedbackRequest).join(Placement, Placement.id == FeedbackRequest.placement_id)
+            .where(Placement.council_id == council_id)
+            .order_by(FeedbackRequest.created_at.desc(), FeedbackRequest.id.desc()))
+
+
+def requests_for(council_id: int, limit: int | None = None) -> list[FeedbackRequest]:
+    return list(db.session.scalars(requests_query(council_id).limit(limit)))
+
+
+def pending_count(council_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(pending_query(council_id).order_by(None).subquery())) \
+        or 0

@@ -8,6 +8,7 @@ from flask_login import current_user
 from portal.core import db, tabular
 from portal.core.access import allow, owned, public
 from portal.core.models import User
+from portal.core.paging import PAGE_SIZE, page_number, page_of
 from quality import feedback, themes
 from quality.feedback import COMMENT_LABELS, COMMENT_TAGS, FeedbackError, LinkUnusable
 from quality.feedback_forms import ModerateForm, SendRequestForm, response_form, scores_from
@@ -34,21 +35,25 @@ def own_response(user: User, response_id: int, **_) -> FeedbackResponse | None:
 @allow(*OFFICERS)
 def overview():
     council_id = current_user.organisation_id
-    placements, requests = feedback.placements_for(council_id), feedback.requests_for(council_id)
     now = feedback.utcnow()
     file = tabular.maybe_download_table(request, {  # the council's own, as the page: never the recipient's email
         "placements": (("Placement", "Home", "Started"), lambda: [
-            (p.code, p.setting.name, p.start_date) for p in placements]),
+            (p.code, p.setting.name, p.start_date) for p in feedback.placements_for(council_id)]),
         "links": (("Sent", "Placement", "To", "Status"), lambda: [
             (r.created_at.date(), f"PL-{r.placement_id:06d}", RESPONDENT_TYPES[r.respondent_type],
-             "Answered" if r.used_at else "Expired" if r.expires_at <= now else "Waiting") for r in requests]),
+             "Answered" if r.used_at else "Expired" if r.expires_at <= now else "Waiting")
+            for r in feedback.requests_for(council_id)]),
     }, "feedback")
     if file:
         return file
+    # two tables, each paged on its own: ?page= for the placements, ?links_page= for the links sent
+    placements, placements_total, page = page_of(feedback.placements_query(council_id), page_number())
+    requests, requests_total, links_page = page_of(feedback.requests_query(council_id), page_number("links_page"))
     return render_template("quality/feedback_overview.html", placements=placements,
                            requests=requests, respondent_types=RESPONDENT_TYPES,
-                           pending=len(feedback.pending_for(council_id)) if current_user.has_role("qa_officer")
-                           else None, now=now)
+                           pending=feedback.pending_count(council_id) if current_user.has_role("qa_officer")
+                           else None, now=now, page=page, placements_total=placements_total,
+                           links_page=links_page, requests_total=requests_total, page_size=PAGE_SIZE)
 
 
 @bp.route("/feedback/placements/<int:placement_id>/request", methods=["GET", "POST"])
@@ -73,13 +78,17 @@ def send(placement_id: int):
 @bp.get("/feedback/moderation")
 @allow("qa_officer")
 def moderation():
-    responses, kinds = feedback.pending_for(current_user.organisation_id), _kinds()
+    council_id, kinds = current_user.organisation_id, _kinds()
     file = tabular.maybe_download(  # as the page: never the comment text, which is still pending moderation
         request, ("Received", "From", "Kind of home", "Possible identifying details found"), lambda: [
             (r.submitted_at, RESPONDENT_TYPES[r.respondent_type], kinds.get(r.setting_kind, r.setting_kind),
-             len(r.pii_findings or ())) for r in responses], "feedback-moderation")
-    return file or render_template("quality/feedback_moderation.html", responses=responses,
-                                   respondent_types=RESPONDENT_TYPES, kinds=kinds)
+             len(r.pii_findings or ())) for r in feedback.pending_for(council_id)], "feedback-moderation")
+    if file:
+        return file
+    responses, total, page = page_of(feedback.pending_query(council_id), page_number())
+    return render_template("quality/feedback_moderation.html", responses=responses,
+                           respondent_types=RESPONDENT_TYPES, kinds=kinds, page=page, total=total,
+                           page_size=PAGE_SIZE)
 
 
 @bp.route("/feedback/moderation/<int:response_id>", methods=["GET", "POST"])

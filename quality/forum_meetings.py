@@ -58,11 +58,15 @@ def manageable(user: User, meeting: ForumMeeting) -> bool:
     return meeting.dps_id in dps_ids_for(user)
 
 
-def meetings_for(user: User) -> list[ForumMeeting]:
+def meetings_query(user: User):
+    """Meetings the user may see (open to all, or for one of their DPSs), latest first, id as the tie-breaker."""
     ids = dps_ids_for(user)
-    return list(db.session.scalars(
-        select(ForumMeeting).where(or_(ForumMeeting.dps_id.is_(None), ForumMeeting.dps_id.in_(ids or {-1})))
-        .order_by(ForumMeeting.meets_at.desc(), ForumMeeting.id.desc())))
+    return (select(ForumMeeting).where(or_(ForumMeeting.dps_id.is_(None), ForumMeeting.dps_id.in_(ids or {-1})))
+            .order_by(ForumMeeting.meets_at.desc(), ForumMeeting.id.desc()))
+
+
+def meetings_for(user: User, limit: int | None = None) -> list[ForumMeeting]:
+    return list(db.session.scalars(meetings_query(user).limit(limit)))
 
 
 def meets_at(day: date, clock: time) -> datetime:

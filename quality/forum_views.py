@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import COUNCIL_ROLES, PROVIDER_ROLES, User
+from portal.core.paging import PAGE_SIZE, page_number, page_of
 from quality import forum_meetings, forum_pack, forums
 from quality.forum_forms import FilterForm, MeetingForm, MinutesForm
 from quality.forum_meetings import MeetingError
@@ -59,7 +60,7 @@ def forum():
         return file
     return render_template("quality/forum.html", form=form, groups=groups, comparison=comparison, themes=THEMES,
                            filters=filters, query=request.query_string.decode(), suppressed=forums.SUPPRESSED,
-                           meetings=forum_meetings.meetings_for(current_user)[:3])
+                           meetings=forum_meetings.meetings_for(current_user, limit=3))
 
 
 @bp.get("/forums/pack.<fmt>")
@@ -82,14 +83,14 @@ def pack(fmt: str):
 @bp.get("/forums/meetings")
 @allow(*MEMBERS)
 def meetings():
-    rows = forum_meetings.meetings_for(current_user)
     file = tabular.maybe_download(request, ("Meeting", "When", "Where", "Minutes"), lambda: [
         (m.title, m.meets_at, m.location or "To be confirmed", "Attached" if m.minutes_key else "Not yet")
-        for m in rows], "forum-meetings")
+        for m in forum_meetings.meetings_for(current_user)], "forum-meetings")
     if file:
         return file
-    return render_template("quality/forum_meetings.html", meetings=rows,
-                           organiser=current_user.has_role(*forum_meetings.ORGANISERS))
+    rows, total, page = page_of(forum_meetings.meetings_query(current_user), page_number())
+    return render_template("quality/forum_meetings.html", meetings=rows, page=page, total=total,
+                           page_size=PAGE_SIZE, organiser=current_user.has_role(*forum_meetings.ORGANISERS))
 
 
 @bp.route("/forums/meetings/new", methods=["GET", "POST"])

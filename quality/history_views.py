@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import Organisation, User
+from portal.core.paging import PAGE_SIZE, page_number, page_of
 from portal.models import Setting
 from quality import actions, schedule, visits
 from quality.models import OVERALL_JUDGEMENTS, VISIT_KINDS, FeedbackResponse, FeedbackScore, MonitoringVisit
@@ -56,15 +57,15 @@ def feedback_trend(provider_id: int) -> list[dict]:
 @bp.get("/quality/providers")
 @allow("qa_officer")
 def history_providers():
-    rows = db.session.execute(
-        select(Organisation, func.count(Setting.id)).join(Setting, Setting.provider_id == Organisation.id)
-        .where(Organisation.kind == "provider", Setting.status == "open")
-        .group_by(Organisation.id).order_by(Organisation.name)).all()
-    file = tabular.maybe_download(request, ("Provider", "Open homes"), lambda: [(o.name, n) for o, n in rows],
-                                  "providers-quality-history")
+    query = (select(Organisation, func.count(Setting.id)).join(Setting, Setting.provider_id == Organisation.id)
+             .where(Organisation.kind == "provider", Setting.status == "open")
+             .group_by(Organisation.id).order_by(Organisation.name, Organisation.id))
+    file = tabular.maybe_download(request, ("Provider", "Open homes"), lambda: [
+        (o.name, n) for o, n in db.session.execute(query)], "providers-quality-history")
     if file:
         return file
-    return render_template("quality/history_providers.html", rows=rows)
+    rows, total, page = page_of(query, page_number(), scalars=False)
+    return render_template("quality/history_providers.html", rows=rows, page=page, total=total, page_size=PAGE_SIZE)
 
 
 @bp.get("/quality/history")
@@ -77,21 +78,25 @@ def history_own():
 @allow("qa_officer", *PROVIDER, owner=visible_provider)
 def history_provider(provider_id: int):
     provider = owned()
-    homes = list(db.session.scalars(select(Setting).where(Setting.provider_id == provider.id)
-                                    .order_by(Setting.status.desc(), Setting.name)))
-    due = schedule.due_for_settings([h for h in homes if h.status == "open"])
+    homes_query = (select(Setting).where(Setting.provider_id == provider.id)
+                   .order_by(Setting.status.desc(), Setting.name, Setting.id))
     stmt = select(MonitoringVisit).where(MonitoringVisit.provider_id == provider.id,
                                          MonitoringVisit.status != "cancelled")
     if not current_user.has_role("qa_officer"):  # a provider sees visits once their report is issued
         stmt = stmt.where(MonitoringVisit.status == "report_issued")
-    visit_rows = list(db.session.scalars(stmt.order_by(MonitoringVisit.planned_for.desc(), MonitoringVisit.id.desc())))
+    visits_query = stmt.order_by(MonitoringVisit.planned_for.desc(), MonitoringVisit.id.desc())
     trend = feedback_trend(provider.id)
-    file = tabular.maybe_download_table(request, _history_tables(homes, due, visit_rows, trend),
-                                        f"quality-history-{provider.id}")
-    if file:
-        return file
+    if request.args.get("format") is not None:  # a download has every row, not one page
+        homes = list(db.session.scalars(homes_query))
+        due = schedule.due_for_settings([h for h in homes if h.status == "open"])
+        return tabular.maybe_download_table(request, _history_tables(
+            homes, due, list(db.session.scalars(visits_query)), trend), f"quality-history-{provider.id}")
+    homes, homes_total, page = page_of(homes_query, page_number())
+    visit_rows, visits_total, visits_page = page_of(visits_query, page_number("visits_page"))
+    due = schedule.due_for_settings([h for h in homes if h.status == "open"])
     return render_template("quality/history.html", provider=provider, homes=homes, due=due, visits=visit_rows,
-                           counts=actions.counts_for_provider(provider.id), trend=trend,
+                           page=page, homes_total=homes_total, visits_page=visits_page, visits_total=visits_total,
+                           page_size=PAGE_SIZE, counts=actions.counts_for_provider(provider.id), trend=trend,
                            labels=visits.STATUS_LABELS, tags=visits.STATUS_TAGS, kinds=VISIT_KINDS,
                            overall=OVERALL_JUDGEMENTS, min_responses=MIN_RESPONSES, today=date.today(),
                            is_officer=current_user.has_role("qa_officer"))

@@ -8,6 +8,7 @@ from flask_login import current_user
 from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import User
+from portal.core.paging import PAGE_SIZE, page_number, page_of, slice_of
 from portal.models import Setting
 from quality import returns
 from quality.compliance import provider_ids_for
@@ -26,15 +27,18 @@ def own_setting(user: User, setting_id: int, **_) -> Setting | None:
 @bp.get("/returns")
 @allow(*PROVIDER)
 def returns_list():
-    today = returns.uk_today()
-    months, rows = returns.grid(current_user.organisation_id, today)
+    today, provider_id = returns.uk_today(), current_user.organisation_id
+    months = returns.recent_months(today)
     file = tabular.maybe_download(request, ("Home",) + tuple(m.strftime("%B %Y") for m in months), lambda: [
-        (row.setting.name,) + tuple(returns.STATUS_LABELS[status] for _m, status in row.cells) for row in rows],
-        "monthly-returns")
+        (row.setting.name,) + tuple(returns.STATUS_LABELS[status] for _m, status in row.cells)
+        for row in returns.grid(provider_id, today)[1]], "monthly-returns")
     if file:
         return file
+    settings, total, page = page_of(returns.open_settings_query(provider_id), page_number())
+    months, rows = returns.grid(provider_id, today, settings)
     return render_template("quality/returns.html", months=months, rows=rows, labels=returns.STATUS_LABELS,
-                           tags=returns.STATUS_TAGS, due_on=returns.due_on)
+                           tags=returns.STATUS_TAGS, due_on=returns.due_on, page=page, total=total,
+                           page_size=PAGE_SIZE)
 
 
 @bp.route("/returns/<int:setting_id>", methods=["GET", "POST"])
@@ -70,7 +74,10 @@ def submit(setting_id: int):
 @allow("qa_officer", "dps_manager")
 def overdue():
     today = returns.uk_today()
-    rows = returns.overdue_across(today, provider_ids_for(current_user))
+    every = returns.overdue_across(today, provider_ids_for(current_user))  # worked out in Python: sliced here
     file = tabular.maybe_download(request, ("Provider", "Home", "Month", "Was due"), lambda: [
-        (r.provider.name, r.setting.name, r.month.strftime("%B %Y"), r.due_on) for r in rows], "returns-overdue")
-    return file or render_template("quality/returns_overdue.html", rows=rows)
+        (r["provider"].name, r["setting"].name, r["month"].strftime("%B %Y"), r["due_on"]) for r in every],
+        "returns-overdue")
+    rows, total, page = slice_of(every, page_number())
+    return file or render_template("quality/returns_overdue.html", rows=rows, page=page, total=total,
+                                   page_size=PAGE_SIZE)

@@ -115,11 +115,16 @@ class Row:
     cells: list[tuple[date, str]]  # (month, status) newest first
 
 
-def grid(provider_id: int, today: date) -> tuple[list[date], list[Row]]:
-    """The provider's open settings × recent months, with each return's status."""
+def open_settings_query(provider_id: int):
+    return (select(Setting).where(Setting.provider_id == provider_id, Setting.status == "open")
+            .order_by(Setting.name, Setting.id))
+
+
+def grid(provider_id: int, today: date, settings: list[Setting] | None = None) -> tuple[list[date], list[Row]]:
+    """The provider's open settings (or these of them: one page) × recent months, with each return's status."""
     months = recent_months(today)
-    settings = db.session.scalars(select(Setting).where(Setting.provider_id == provider_id, Setting.status == "open")
-                                  .order_by(Setting.name, Setting.id)).all()
+    if settings is None:
+        settings = db.session.scalars(open_settings_query(provider_id)).all()
     done = submitted_months([s.id for s in settings], months)
     return months, [Row(s, [(m, status_of(s, m, (s.id, m) in done, today)) for m in months]) for s in settings]
 

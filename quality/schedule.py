@@ -120,15 +120,24 @@ def overdue_visits(today: date | None = None, council_id: int | None = None) -> 
     """Open settings whose next visit was due before today, most overdue first."""
     today = today or uk_today()
     rows = [d for d in due_for_settings(open_settings(council_id), today).values() if d.due_on < today]
-    return sorted(rows, key=lambda d: (d.due_on, d.setting.name))
+    return sorted(rows, key=lambda d: (d.due_on, d.setting.name, d.setting.id))
+
+
+def upcoming(today: date | None = None, months: int = 6, council_id: int | None = None) -> list[Due]:
+    """Visits due from today to `months` ahead, soonest first (then by home name and id)."""
+    today = today or uk_today()
+    until = add_months(today, months)
+    return sorted((d for d in due_for_settings(open_settings(council_id), today).values()
+                   if today <= d.due_on < until),
+                  key=lambda d: (d.due_on, d.setting.name, d.setting.id))
+
+
+def by_month(rows: list[Due]) -> list[tuple[date, list[Due]]]:
+    """Rows (in due order) grouped by the first day of each month."""
+    return [(month, list(group)) for month, group in groupby(rows, key=lambda d: d.due_on.replace(day=1))]
 
 
 def upcoming_by_month(today: date | None = None, months: int = 6, council_id: int | None = None
                       ) -> list[tuple[date, list[Due]]]:
     """Visits due from today to `months` ahead, grouped by the first day of each month."""
-    today = today or uk_today()
-    until = add_months(today, months)
-    rows = sorted((d for d in due_for_settings(open_settings(council_id), today).values()
-                   if today <= d.due_on < until),
-                  key=lambda d: (d.due_on, d.setting.name))
-    return [(month, list(group)) for month, group in groupby(rows, key=lambda d: d.due_on.replace(day=1))]
+    return by_month(upcoming(today, months, council_id))

@@ -8,6 +8,7 @@ from flask_login import current_user
 from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import User
+from portal.core.paging import PAGE_SIZE, page_number, page_of, slice_of
 from portal.models import Setting
 from quality import report as visit_report
 from quality import schedule, visits
@@ -50,17 +51,20 @@ def _labels() -> dict:
 def visits_list():
     status = request.args.get("status")
     status = status if status in visits.STATUS_LABELS else None
-    rows = visits.visits_for_council(current_user.organisation_id, status)
-    overdue_actions = actions_for(council_id=current_user.organisation_id, status="overdue")
+    council_id = current_user.organisation_id
     file = tabular.maybe_download(request, ("Home", "Provider", "Kind", "Date", "Judgement", "Status"), lambda: [
         (v.setting.name, v.provider.name, VISIT_KINDS[v.kind], v.visited_on or v.planned_for,
-         OVERALL_JUDGEMENTS.get(v.overall_judgement, ""), visits.STATUS_LABELS[v.status]) for v in rows],
-        f"visits-{status or 'all'}")
+         OVERALL_JUDGEMENTS.get(v.overall_judgement, ""), visits.STATUS_LABELS[v.status])
+        for v in visits.visits_for_council(council_id, status)], f"visits-{status or 'all'}")
     if file:
         return file
-    overdue_visits = schedule.overdue_visits(council_id=current_user.organisation_id)
+    rows, total, page = page_of(visits.visits_query(council_id, status), page_number())
+    overdue_actions = actions_for(council_id=council_id, status="overdue")
+    overdue_visits = schedule.overdue_visits(council_id=council_id)
+    planned = visits.planned_count(council_id) if status in (None, "planned") else 0
     return render_template("quality/visits.html", visits=rows, status=status, overdue_visits=overdue_visits,
-                           overdue_actions=overdue_actions, **_labels())
+                           overdue_actions=overdue_actions, planned=planned, page=page, total=total,
+                           page_size=PAGE_SIZE, **_labels())
 
 
 @bp.get("/quality/visits/new")
@@ -216,19 +220,23 @@ def visits_report_pdf(visit_id: int):
 @bp.get("/quality/visits/overdue")
 @allow("qa_officer")
 def visits_overdue():
-    rows = schedule.overdue_visits(council_id=current_user.organisation_id)
+    every = schedule.overdue_visits(council_id=current_user.organisation_id)
     file = tabular.maybe_download(request, ("Home", "Provider", "Ofsted rating", "Last visit", "Due", "Why",
                                             "Next planned"), lambda: [
         (d.setting.name, d.setting.provider.name, d.setting.overall_effectiveness or "Not yet inspected",
-         d.last_visited_on, d.due_on, d.reason, d.planned_for) for d in rows], "visits-overdue")
-    return file or render_template("quality/schedule_overdue.html", rows=rows)
+         d.last_visited_on, d.due_on, d.reason, d.planned_for) for d in every], "visits-overdue")
+    rows, total, page = slice_of(every, page_number())  # the schedule is worked out in Python, so sliced here
+    return file or render_template("quality/schedule_overdue.html", rows=rows, page=page, total=total,
+                                   page_size=PAGE_SIZE)
 
 
 @bp.get("/quality/visits/upcoming")
 @allow("qa_officer")
 def visits_upcoming():
-    months = schedule.upcoming_by_month(council_id=current_user.organisation_id)
+    every = schedule.upcoming(council_id=current_user.organisation_id)
     file = tabular.maybe_download(request, ("Month", "Due", "Home", "Provider", "Why", "Planned"), lambda: [
-        (month.strftime("%B %Y"), d.due_on, d.setting.name, d.setting.provider.name, d.reason, d.planned_for)
-        for month, rows in months for d in rows], "visits-upcoming")
-    return file or render_template("quality/schedule_upcoming.html", months=months)
+        (d.due_on.strftime("%B %Y"), d.due_on, d.setting.name, d.setting.provider.name, d.reason, d.planned_for)
+        for d in every], "visits-upcoming")
+    rows, total, page = slice_of(every, page_number())
+    return file or render_template("quality/schedule_upcoming.html", months=schedule.by_month(rows), page=page,
+                                   total=total, page_size=PAGE_SIZE)

@@ -215,11 +215,21 @@ def transition(visit: MonitoringVisit, to_status: str, actor: User, *, reason: s
 
 # --- reading ----------------------------------------------------------------------------------------
 
-def visits_for_council(council_id: int, status: str | None = None) -> list[MonitoringVisit]:
+def visits_query(council_id: int, status: str | None = None):
+    """The council's visits (optionally in one status), newest planned first, id as the tie-breaker."""
     stmt = select(MonitoringVisit).where(MonitoringVisit.council_id == council_id)
     if status:
         stmt = stmt.where(MonitoringVisit.status == status)
-    return list(db.session.scalars(stmt.order_by(MonitoringVisit.planned_for.desc(), MonitoringVisit.id.desc())))
+    return stmt.order_by(MonitoringVisit.planned_for.desc(), MonitoringVisit.id.desc())
+
+
+def visits_for_council(council_id: int, status: str | None = None) -> list[MonitoringVisit]:
+    return list(db.session.scalars(visits_query(council_id, status)))
+
+
+def planned_count(council_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(MonitoringVisit).where(
+        MonitoringVisit.council_id == council_id, MonitoringVisit.status == "planned")) or 0
 
 
 def search_settings(query: str | None, limit: int = 50) -> list[Setting]:

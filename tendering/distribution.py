@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import lazyload
 
 from portal.core import db
@@ -68,12 +68,24 @@ def _link(endpoint: str, **values) -> str:
         return base + url_for(endpoint, **values)
 
 
+def rows_query(referral: Referral):
+    """The distribution list: invited first, best rank first, then by provider name (provider id breaks ties)."""
+    return (select(ReferralProvider).join(Organisation, Organisation.id == ReferralProvider.provider_id)
+            .where(ReferralProvider.referral_id == referral.id)
+            .order_by(ReferralProvider.invited.desc(), ReferralProvider.rank, Organisation.name, Organisation.id))
+
+
 def existing_rows(referral: Referral) -> list[ReferralProvider]:
-    rows = db.session.scalars(
-        select(ReferralProvider).join(Organisation, Organisation.id == ReferralProvider.provider_id)
-        .where(ReferralProvider.referral_id == referral.id)
-        .order_by(ReferralProvider.invited.desc(), ReferralProvider.rank, Organisation.name, Organisation.id))
-    return list(rows)
+    return list(db.session.scalars(rows_query(referral)))
+
+
+def counts(referral: Referral) -> dict[str, int]:
+    """Providers considered, invited, not invited and declined for the referral: one query, every row."""
+    considered, invited, declined = db.session.execute(
+        select(func.count(), func.count().filter(ReferralProvider.invited),
+               func.count().filter(ReferralProvider.declined_at.is_not(None)))
+        .where(ReferralProvider.referral_id == referral.id)).one()
+    return {"considered": considered, "invited": invited, "not_invited": considered - invited, "declined": declined}
 
 
 def _rules(referral: Referral, lot_label: str, essential: dict[str, str]) -> list[Rule]:

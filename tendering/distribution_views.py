@@ -7,8 +7,9 @@ from sqlalchemy import select
 from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.db import utcnow
+from portal.core.paging import PAGE_SIZE, page_number, page_of
 from portal.models import STALE_AFTER, Setting
-from tendering.distribution import existing_rows
+from tendering import distribution as matching  # the module; `distribution` is this page's view
 from tendering.models import Referral
 
 bp = Blueprint("distribution", __name__)
@@ -32,21 +33,24 @@ def _vacancy_state(setting: Setting, now) -> str:
 @allow("placements_officer", owner=own_council_referral)
 def distribution(referral_id: int):
     referral = owned()
-    rows = existing_rows(referral)
+    if request.args.get("format") is not None:  # the download: every provider considered, not one page
+        rows = matching.existing_rows(referral)
+        homes = _homes(rows)
+        return tabular.maybe_download(request, ("Provider", "Invited", "Declined",
+                                                "Matching homes, or why not invited"), [
+            (row.provider.name, row.invited, row.declined_at is not None,
+             "; ".join(f"{d}: {v}" for d, v in homes[row.provider_id]) if row.invited else "; ".join(row.reasons))
+            for row in rows], f"referral-{referral.id}-distribution")
+    rows, total, page = page_of(matching.rows_query(referral), page_number())
+    return render_template("tendering/distribution.html", referral=referral, rows=rows, homes=_homes(rows),
+                           counts=matching.counts(referral), page=page, total=total, page_size=PAGE_SIZE)
+
+
+def _homes(rows) -> dict[int, list[tuple[str, str]]]:
+    """Each invited provider's matching homes: (district, vacancy) as the page words it."""
     setting_ids = [sid for row in rows for sid in row.setting_ids]
     settings = {s.id: s for s in db.session.scalars(select(Setting).where(Setting.id.in_(setting_ids)))} \
         if setting_ids else {}
     now = utcnow()
-    homes = {row.provider_id: [(settings[sid].district, _vacancy_state(settings[sid], now))
-                               for sid in row.setting_ids if sid in settings] for row in rows}
-    invited = sum(1 for row in rows if row.invited)
-    declined = sum(1 for row in rows if row.declined_at is not None)
-    file = tabular.maybe_download(request, ("Provider", "Invited", "Declined", "Matching homes, or why not invited"), [
-        (row.provider.name, row.invited, row.declined_at is not None,
-         "; ".join(f"{d}: {v}" for d, v in homes[row.provider_id]) if row.invited else "; ".join(row.reasons))
-        for row in rows], f"referral-{referral.id}-distribution")
-    if file:
-        return file
-    return render_template("tendering/distribution.html", referral=referral, rows=rows, homes=homes,
-                           counts={"considered": len(rows), "invited": invited, "not_invited": len(rows) - invited,
-                                   "declined": declined})
+    return {row.provider_id: [(settings[sid].district, _vacancy_state(settings[sid], now))
+                              for sid in row.setting_ids if sid in settings] for row in rows}

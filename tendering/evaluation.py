@@ -73,12 +73,16 @@ def assignment_for(user: User, referral_id: int) -> PanelAssignment | None:
     return row
 
 
+def my_panels_query(user: User):
+    """The user's panels on their council's published referrals, latest deadline first (referral id breaks ties)."""
+    return (select(PanelAssignment).join(Referral, Referral.id == PanelAssignment.referral_id)
+            .where(PanelAssignment.user_id == user.id, Referral.council_id == user.organisation_id,
+                   Referral.status != "draft")
+            .order_by(Referral.response_deadline.desc(), Referral.id.desc()))
+
+
 def my_panels(user: User) -> list[PanelAssignment]:
-    rows = db.session.scalars(select(PanelAssignment).join(Referral, Referral.id == PanelAssignment.referral_id)
-                              .where(PanelAssignment.user_id == user.id,
-                                     Referral.council_id == user.organisation_id, Referral.status != "draft")
-                              .order_by(Referral.response_deadline.desc(), Referral.id.desc()))
-    return list(rows)
+    return list(db.session.scalars(my_panels_query(user)))
 
 
 def eligible_members(referral: Referral) -> list[User]:
@@ -312,8 +316,8 @@ def end_without_proposals(referral: Referral, actor: User) -> None:
 
 # --- the audit trail ------------------------------------------------------------------------------------
 
-def audit_trail(referral: Referral) -> list[AuditEvent]:
-    """Every audit event for the referral and its proposals, clarifications, awards and placements."""
+def audit_query(referral: Referral):
+    """audit_trail() as a statement, oldest first (id as the tie-breaker), for a page of it."""
     def ids(model, *where) -> list[str]:
         return [str(i) for i in db.session.scalars(select(model.id).where(model.referral_id == referral.id, *where))]
 
@@ -322,8 +326,12 @@ def audit_trail(referral: Referral) -> list[AuditEvent]:
     conditions = [(AuditEvent.object_type == "referral") & (AuditEvent.object_id == str(referral.id))]
     conditions += [(AuditEvent.object_type == kind) & AuditEvent.object_id.in_(values)
                    for kind, values in objects.items() if values]
-    return list(db.session.scalars(select(AuditEvent).where(or_(*conditions))
-                                   .order_by(AuditEvent.occurred_at, AuditEvent.id)))
+    return select(AuditEvent).where(or_(*conditions)).order_by(AuditEvent.occurred_at, AuditEvent.id)
+
+
+def audit_trail(referral: Referral) -> list[AuditEvent]:
+    """Every audit event for the referral and its proposals, clarifications, awards and placements."""
+    return list(db.session.scalars(audit_query(referral)))
 
 
 SEALED_KEYS = {"status", "revision", "id", "proposal_id", "referral_id"}
@@ -341,12 +349,13 @@ def describe(value) -> str:
     return "" if value is None else str(value)
 
 
-def audit_rows(referral: Referral) -> list[dict]:
-    """The trail ready to show: while proposals are sealed, proposal events show only status and revision."""
+def audit_rows(referral: Referral, events: list[AuditEvent] | None = None) -> list[dict]:
+    """The trail (or these events of it: one page) ready to show: while proposals are sealed, proposal events
+    show only status and revision."""
     sealed = is_sealed(referral)
     users = {}
     rows = []
-    for event in audit_trail(referral):
+    for event in audit_trail(referral) if events is None else events:
         actor = users.get(event.actor_id) if event.actor_id in users else \
             users.setdefault(event.actor_id, db.session.get(User, event.actor_id) if event.actor_id else None)
         before, after = event.before or {}, event.after or {}

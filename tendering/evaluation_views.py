@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import User
+from portal.core.paging import PAGE_SIZE, page_number, page_of
 from tendering import closing, evaluation
 from tendering.evaluation import EvaluationError
 from tendering.evaluation_forms import ConfirmForm, ModerationForm, PanelForm, initial
@@ -203,10 +204,11 @@ def no_proposals(referral_id: int):
 @allow(OFFICER, owner=own_published_referral)
 def audit(referral_id: int):
     referral = _referral()
-    rows = evaluation.audit_rows(referral)  # sealed proposal events already reduced, as on the page
-    file = tabular.maybe_download(request, AUDIT_HEADERS, lambda: [
+    file = tabular.maybe_download(request, AUDIT_HEADERS, lambda: [  # every event, sealed ones reduced as on the page
         (r["event"].occurred_at, r["who"], r["organisation"], r["what"], r["object"].capitalize(), r["before"],
-         r["after"]) for r in rows], f"referral-{referral.id}-audit")
+         r["after"]) for r in evaluation.audit_rows(referral)], f"referral-{referral.id}-audit")
     if file:
         return file
-    return render_template("tendering/evaluation_audit.html", rows=rows, **_common(referral))
+    events, total, page = page_of(evaluation.audit_query(referral), page_number())
+    return render_template("tendering/evaluation_audit.html", rows=evaluation.audit_rows(referral, events),
+                           page=page, total=total, page_size=PAGE_SIZE, **_common(referral))

@@ -10,6 +10,7 @@ from flask_login import current_user
 from portal.core import db, tabular
 from portal.core.access import allow, owned
 from portal.core.models import User
+from portal.core.paging import PAGE_SIZE, page_number, page_of
 from tendering import closing, evaluation, services
 from tendering.evaluation import EvaluationError
 from tendering.evaluation_forms import ConfirmForm, ScoreForm, initial
@@ -55,15 +56,15 @@ def _member_numbers(assignment: PanelAssignment) -> dict[int, str]:
 @bp.get("/panel")
 @allow(PANEL)
 def index():
-    rows = evaluation.my_panels(current_user)
     file = tabular.maybe_download(  # what the page shows: never a provider, a home or a price
         request, ("Referral", "Lot", "Response deadline", "Status", "Your scores"), lambda: [
             (a.referral_id, a.referral.lot.name if a.referral.lot else None, a.referral.response_deadline,
              services.STATUS_LABELS[a.referral.status], "Submitted" if a.submitted_at else "Not submitted")
-            for a in rows], "panel-referrals")
+            for a in evaluation.my_panels(current_user)], "panel-referrals")
     if file:
         return file
-    return render_template("tendering/panel_index.html", rows=rows,
+    rows, total, page = page_of(evaluation.my_panels_query(current_user), page_number())
+    return render_template("tendering/panel_index.html", rows=rows, page=page, total=total, page_size=PAGE_SIZE,
                            labels=services.STATUS_LABELS, tags=services.STATUS_TAGS)
 
 

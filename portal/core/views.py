@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
-from portal.core import db, services, sessions, tabular
+from portal.core import db, paging, services, sessions, tabular
 from portal.core.access import allow, owned, public, signed_in
 from portal.core.auth import (LOCKED_MESSAGE, TokenError, authenticate, is_locked, limiter, login_key, read_token,
                               requires_two_factor)
@@ -149,14 +149,15 @@ def _invite_form() -> InviteUserForm:
 @bp.get("/organisation/users")
 @allow(*ORG_ADMIN_ROLES)
 def users():
-    people = db.session.scalars(
-        select(User).where(User.organisation_id == current_user.organisation_id).order_by(User.name)).all()
+    query = select(User).where(User.organisation_id == current_user.organisation_id).order_by(User.name, User.id)
     file = tabular.maybe_download(request, ("Name", "Email", "Roles", "Status"), lambda: [
         (p.name, p.email, ", ".join(ROLES.get(r, r) for r in sorted(p.roles)), p.status.capitalize())
-        for p in people], "users")
+        for p in db.session.scalars(query)], "users")
     if file:
         return file
-    return render_template("portal/users.html", people=people, roles=ROLES)
+    people, total, page = paging.page_of(query, _page(), PAGE_SIZE)
+    return render_template("portal/users.html", people=people, roles=ROLES, page=page, total=total,
+                           page_size=PAGE_SIZE)
 
 
 @bp.route("/organisation/users/invite", methods=["GET", "POST"])
@@ -222,17 +223,21 @@ def outbox_email(email_id: int):
 @allow("system_admin")
 def jobs():
     status = request.args.get("status") or None
+    status = status if status in ("queued", "running", "retrying", "succeeded", "failed") else None
     query = select(JobRun)
-    if status in ("queued", "running", "retrying", "succeeded", "failed"):
+    if status:
         query = query.where(JobRun.status == status)
-    runs = db.session.scalars(query.order_by(JobRun.id.desc()).limit(PAGE_SIZE)).all()
-    counts = dict(db.session.execute(select(JobRun.status, func.count()).group_by(JobRun.status)).all())
-    file = tabular.maybe_download(request, ("Job", "Key", "Status", "Attempts", "Maximum attempts", "Last error"), [
+    query = query.order_by(JobRun.id.desc())
+    file = tabular.maybe_download(request, ("Job", "Key", "Status", "Attempts", "Maximum attempts", "Last error"),
+                                  lambda: [  # every run with this status, not just the page
         (r.function.split(":")[-1], r.key, r.status.capitalize(), r.attempts, r.max_attempts, r.last_error or "")
-        for r in runs], f"jobs-{status or 'all'}")
+        for r in db.session.scalars(query)], f"jobs-{status or 'all'}")
     if file:
         return file
-    return render_template("portal/jobs.html", runs=runs, counts=counts, status=status)
+    runs, total, page = paging.page_of(query, _page(), PAGE_SIZE)
+    counts = dict(db.session.execute(select(JobRun.status, func.count()).group_by(JobRun.status)).all())
+    return render_template("portal/jobs.html", runs=runs, counts=counts, status=status, page=page, total=total,
+                           page_size=PAGE_SIZE)
 
 
 def any_job(user: User, run_id: int) -> JobRun | None:
