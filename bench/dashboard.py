@@ -196,7 +196,7 @@ def run(url: str, tmp: str, args, who: dict[str, int] | None) -> None:
     app = create_app({"HOMEFINDER_ENV": "test", "SECRET_KEY": "bench", "DATABASE_URL": url,
                       "DOCUMENTS_DIR": f"{tmp}/documents", "REDIS_URL": None, "MAIL_SERVER": None,
                       "SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False,
-                      "RATELIMIT_STORAGE_URI": "memory://"})
+                      "RATELIMIT_STORAGE_URI": "memory://", "DASHBOARD_CACHE_SECONDS": 0})
     engine = app.extensions["homefinder.engine"]
     capture = Capture(engine)
     who = who or _busiest_users(app)
@@ -252,7 +252,14 @@ def run(url: str, tmp: str, args, who: dict[str, int] | None) -> None:
     for label, n, v50, v95, r50, r95, ratio, met in rows:
         print(f"{label:<22} {n:>4} {v50 * 1000:>8.1f} {v95 * 1000:>8.1f} {r50 * 1000:>12.1f} {r95 * 1000:>12.1f} "
               f"{ratio:>9.2f}x  {'met' if met else 'NOT met'}")
-    print(f"Target: {'met' if ok else 'NOT met'}")
+    print(f"Target (every request working the figures out): {'met' if ok else 'NOT met'}")
+    app.config["DASHBOARD_CACHE_SECONDS"] = 60  # as deployed: the tables kept a minute per set of filters
+    for label, user_id in who.items():
+        client = client_for(app, user_id)
+        time_view(client, 1)  # works the figures out and keeps them
+        kept = time_view(client, args.runs)
+        print(f"{label:<22} with the tables kept (DASHBOARD_CACHE_SECONDS=60): p50 "
+              f"{statistics.median(kept) * 1000:.1f} ms, p95 {percentile(kept, 0.95) * 1000:.1f} ms")
     engine.dispose()
 
 

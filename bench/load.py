@@ -144,6 +144,30 @@ def locust(host: str, classes: list[str], pages: str, env: dict[str, str], users
     return stats
 
 
+def cpu_seconds(gunicorn_pid: int) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the gunicorn workers, by every PostgreSQL process and by
+    this script's finished children (the locust runs)."""
+    import psutil
+
+    def used(proc) -> float:
+        times = proc.cpu_times()
+        return times.user + times.system
+
+    web = db = 0.0
+    try:
+        web = sum(used(child) for child in psutil.Process(gunicorn_pid).children(recursive=True))
+    except psutil.Error:
+        pass
+    for proc in psutil.process_iter(["name"]):
+        if proc.info["name"] in ("postgres", "postmaster"):
+            try:
+                db += used(proc)
+            except psutil.Error:
+                pass
+    mine = os.times()
+    return {"web": web, "db": db, "load": mine.children_user + mine.children_system}
+
+
 def run_load(url: str, redis_url: str, officer_id: int, manager_id: int, users: int = 20, seconds: int = 60,
              alone_seconds: int = 10, workers: int = 4) -> dict:
     env = prepare_accounts(url, officer_id, manager_id)
@@ -159,7 +183,12 @@ def run_load(url: str, redis_url: str, officer_id: int, manager_id: int, users: 
             for name, (cls, pages) in PAGES.items():
                 out["pages"][name] = {"alone_rps": float(locust(host, [cls], pages, env, users, alone_seconds,
                                                                 tmp)[name]["Requests/s"])}
+            before, started = cpu_seconds(proc.pid), time.monotonic()
             mix = locust(host, ["Provider", "Officer", "Manager"], "mix", env, users, seconds, tmp)
+            after, wall = cpu_seconds(proc.pid), time.monotonic() - started
+            requests = sum(int(row["Request Count"]) for name, row in mix.items() if name in PAGES)
+            out["cpu"] = {part: (after[part] - before[part]) / max(requests, 1) for part in before}
+            out["cpu_busy"] = sum(after[part] - before[part] for part in before) / wall
             for name in PAGES:
                 row = mix[name]
                 out["pages"][name].update(p50=float(row["50%"]), p95=float(row["95%"]), p99=float(row["99%"]),

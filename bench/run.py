@@ -129,6 +129,10 @@ def p2(url: str, redis_url: str, table: Table, officer_id: int, manager_id: int,
         table.add("P2", f"{name}: throughput alone", f"{p['alone_rps']:,.1f} req/s",
                   f"bare {bare:,.1f} req/s; {p['alone_rps'] / bare:.0%}", ">= 25% of bare",
                   p["alone_rps"] >= 0.25 * bare)
+    cpu = r["cpu"]
+    table.add("P2", "CPU per request in the mix: web workers / PostgreSQL / locust",
+              f"{cpu['web'] * 1000:,.1f} / {cpu['db'] * 1000:,.1f} / {cpu['load'] * 1000:,.1f} ms",
+              f"{r['cpu_busy']:.2f} of {os.cpu_count()} cores busy", "(profile)", None)
     table.add("mem", f"peak RSS of a gunicorn worker (of {r['workers']})", mb(r["peak_worker"]),
               f"master {mb(r['peak_master'])}", "(reported)", None)
     print(f"P2 sizes: {r['sizes']}; whole mix {r['mix_rps']:,.1f} req/s", flush=True)
