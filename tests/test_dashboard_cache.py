@@ -116,3 +116,15 @@ def test_a_cache_that_cannot_be_reached_only_costs_time(cached_app):
         built = []
         html, as_at = cache.remember(("x",), 60, lambda: built.append(1) or "<p>built</p>")
         assert html == "<p>built</p>" and built == [1] and abs((utcnow() - as_at).total_seconds()) < 5
+
+
+def test_the_kept_fragment_holds_nothing_of_the_user_who_asked():
+    """The kept tables are shared by everyone allowed the same filters: a CSRF token, a name or anything else of
+    the signed-in user inside them would be served to the next person."""
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parent.parent / "templates" / "tendering"
+    for name in ("_sufficiency_sections.html", "_sufficiency_table.html"):
+        source = (templates / name).read_text()
+        for personal in ("csrf_token", "current_user", "session", "get_flashed_messages"):
+            assert personal not in source, (name, personal)
