@@ -1,9 +1,10 @@
-"""Forms after the quality lock: reveal prices, award, the move-in, spot purchase, re-run and cancel."""
+"""Forms after the quality lock: reveal prices, award, the move-in, the ending, spot purchase, re-run and cancel."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from portal.document_forms import parse_pounds
@@ -43,6 +44,23 @@ class MovedInForm(FlaskForm):
                                 description="Only if it differs from the agreed start date. For example, 27 3 2026",
                                 invalid="Date the child moved in must be a real date")
     submit = SubmitField("Record that the child has moved in", widget=GovSubmitInput())
+
+
+class EndedForm(FlaskForm):
+    """The child has left the home: when, and whether the ending was planned."""
+
+    end_date = DateInputField("Date the placement ended", description="For example, 27 3 2026",
+                              invalid="Date the placement ended must be a real date")
+    planned = RadioField("Was the ending planned?", widget=GovRadioInput(),
+                         choices=[SelectChoice("yes", "Yes, it was planned (for example, in the care plan)"),
+                                  SelectChoice("no", "No, it was unplanned (for example, a breakdown)")],
+                         validators=[InputRequired("Select whether the ending was planned")],
+                         invalid_choice_message="Select whether the ending was planned")
+    submit = SubmitField("Record the end of the placement", widget=GovSubmitInput())
+
+    def validate_end_date(self, field):
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the date the placement ended")
 
 
 class SpotPurchaseForm(FlaskForm):

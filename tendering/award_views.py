@@ -13,7 +13,7 @@ from portal.core.access import allow, owned
 from tendering import award as awards
 from tendering import closing, exports, placements
 from tendering.award import AwardError
-from tendering.award_forms import AwardForm, CancelForm, ConfirmForm, MovedInForm, SpotPurchaseForm
+from tendering.award_forms import AwardForm, CancelForm, ConfirmForm, EndedForm, MovedInForm, SpotPurchaseForm
 from tendering.models import OUTCOMES, Referral
 from tendering.services import STATUS_LABELS, STATUS_TAGS
 
@@ -48,7 +48,8 @@ def _render(referral: Referral, status: int = 200, **forms):
     context = dict(referral=referral, rows=rows, outcomes=OUTCOMES, labels=STATUS_LABELS, tags=STATUS_TAGS,
                    revealed=awards.revealed(referral), award=awards.active_award(referral),
                    placement=placements.placement_for(referral), rerun=placements.rerun_of(referral),
-                   confirm_form=ConfirmForm(), moved_in_form=forms.get("moved_in_form") or MovedInForm())
+                   confirm_form=ConfirmForm(), moved_in_form=forms.get("moved_in_form") or MovedInForm(),
+                   ended_form=forms.get("ended_form") or EndedForm())
     if referral.status == "price_evaluated":
         context["award_form"] = _award_form(referral, rows, forms.get("award_form"))
     if referral.status == "no_suitable_proposal":
@@ -169,6 +170,26 @@ def moved_in(referral_id: int):
     if referral.status not in AFTER_LOCK:
         return _results(referral_id)
     return _render(referral, 400, moved_in_form=form)
+
+
+@bp.post("/referrals/<int:referral_id>/ended")
+@allow(OFFICER, owner=own_council_referral)
+def ended(referral_id: int):
+    referral = owned()
+    form = EndedForm()
+    if form.validate_on_submit():
+        try:
+            placements.record_ending(referral, current_user, form.end_date.data, form.planned.data == "yes")
+        except AwardError as exc:
+            db.session.rollback()
+            form.end_date.errors = [str(exc)]
+        else:
+            db.commit()
+            flash("Recorded the end of the placement.", "success")
+            return _results(referral_id)
+    if referral.status not in AFTER_LOCK:
+        return _results(referral_id)
+    return _render(referral, 400, ended_form=form)
 
 
 @bp.post("/referrals/<int:referral_id>/rerun")

@@ -12,6 +12,7 @@ from portal.core.audit import record
 from portal.core.db import utcnow
 from portal.core.mail import notify
 from portal.core.models import Organisation, User
+from portal.documents import london_today
 from portal.geography import distance_miles
 from portal.models import Setting
 from tendering import scoring
@@ -78,6 +79,31 @@ def record_moved_in(referral: Referral, actor: User, actual_start: date | None =
     transition(referral, "placed", actor)
     record("placement.moved_in", "placement", placement.id, actor=actor, organisation_id=referral.council_id,
            after={"referral_id": referral.id, "start_date": placement.start_date.isoformat()})
+    return placement
+
+
+def record_ending(referral: Referral, actor: User, end_date: date | None, planned: bool | None) -> Placement:
+    """The child has left the home: the placement's end date and whether the ending was planned (DESIGN.md,
+    Placement). Recorded once, on or after the start date and not in the future; audited. The referral stays
+    placed; the dashboards count the placement as ended from then on."""
+    placement = placement_for(referral)
+    if referral.status != "placed" or placement is None:
+        raise AwardError("You can only record the end of a placement the child has moved into")
+    if placement.end_date is not None:
+        raise AwardError("The end of this placement has already been recorded")
+    if end_date is None:
+        raise AwardError("Enter the date the placement ended")
+    if planned is None:
+        raise AwardError("Select whether the ending was planned")
+    if end_date < placement.start_date:
+        raise AwardError(f"Date the placement ended must be on or after the start date, "
+                         f"{placement.start_date.day} {placement.start_date:%B %Y}")
+    if end_date > london_today():
+        raise AwardError("Date the placement ended must be today or in the past")
+    placement.end_date, placement.ended_planned = end_date, planned
+    record("placement.ended", "placement", placement.id, actor=actor, organisation_id=referral.council_id,
+           before={"end_date": None, "ended_planned": None},
+           after={"referral_id": referral.id, "end_date": end_date.isoformat(), "ended_planned": planned})
     return placement
 
 

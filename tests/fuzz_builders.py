@@ -195,6 +195,18 @@ def _award_post(suffix, page=True, **kwargs):
     return build
 
 
+def _placed_post(suffix):
+    """A referral whose child has moved in (status placed), for the placement-ending form."""
+    def build(user):
+        from tendering import placements
+
+        referral = _evaluated(user, award=True)
+        placements.record_moved_in(referral, None)
+        db.session.flush()
+        return [(f"/referrals/{referral.id}{suffix}", f"/referrals/{referral.id}/results")]
+    return build
+
+
 def _spot_purchase(user):
     dps_obj = factories.dps(_org(user))
     provider = factories.organisation("provider")
@@ -432,6 +444,7 @@ BUILDERS = {
     "award.reveal": _award_post("/reveal", page=False),
     "award.award": _award_post("/award", reveal=True),
     "award.moved_in": _award_post("/moved-in", award=True),
+    "award.ended": _placed_post("/ended"),
     "award.rerun": _referral_post("no_suitable_proposal", "/rerun", "/referrals/{id}/results",
                                   quality_locked_at=utcnow()),
     "award.spot_purchase": _spot_purchase,

@@ -216,6 +216,7 @@ CROSS_ORG.update({  # tendering/award_views.py, outcome_views.py
     "award.results_csv": ("placements_officer", _other_councils_referral),
     "award.results_pdf": ("placements_officer", _other_councils_referral),
     "award.moved_in": ("placements_officer", _other_councils_referral),
+    "award.ended": ("placements_officer", _other_councils_referral),
     "award.rerun": ("placements_officer", _other_councils_referral),
     "award.spot_purchase": ("placements_officer", _other_councils_referral),
     "award.cancel": ("placements_officer", _other_councils_referral),

@@ -1,7 +1,7 @@
 """Placements: made from an award, the move-in, re-run, spot purchase and cancelling (DESIGN.md, Placement)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -196,3 +196,53 @@ def test_hostile_award_input_gets_an_error_and_writes_nothing(app):
         assert "There is a problem" in html or "characters that are not allowed" in html, data
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Award)) == 0
+
+
+def test_the_end_of_a_placement_is_recorded_once_with_whether_it_was_planned(app):
+    from portal.documents import london_today
+
+    s, officer = _awarded(app)
+    page = f"/referrals/{s['referral']}/results"
+    ended = f"/referrals/{s['referral']}/ended"
+    today = london_today()
+    day = [str(today.day), str(today.month), str(today.year)]
+    # Before the child has moved in there is nothing to end.
+    assert "When the child leaves the home" not in officer.get(page).get_data(as_text=True)
+    response = submit(officer, ended, {"end_date": day, "planned": "yes"}, page=page)
+    assert response.status_code == 400 and "moved into" in response.get_data(as_text=True)
+    start = today - timedelta(days=10)
+    assert submit(officer, f"/referrals/{s['referral']}/moved-in",
+                  {"start_date": [str(start.day), str(start.month), str(start.year)]}, page=page).status_code == 302
+
+    html = officer.get(page).get_data(as_text=True)
+    assert "When the child leaves the home" in html and "Was the ending planned?" in html
+    for data, message in (({}, "Enter the date the placement ended"),
+                          ({"end_date": day}, "Select whether the ending was planned"),
+                          ({"end_date": ["31", "2", "2027"], "planned": "no"}, "must be a real date"),
+                          ({"end_date": [str(v) for v in (start - timedelta(days=1)).timetuple()[2::-1]],
+                            "planned": "no"}, "on or after the start date"),
+                          ({"end_date": [str(v) for v in (today + timedelta(days=1)).timetuple()[2::-1]],
+                            "planned": "no"}, "today or in the past")):
+        response = submit(officer, ended, data, page=page)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 400 and message in body and "govuk-error-summary" in body, data
+    with app.app_context():
+        assert db.session.scalar(select(Placement)).end_date is None  # nothing half-written
+
+    end = today
+    response = submit(officer, ended, {"end_date": [str(end.day), str(end.month), str(end.year)], "planned": "no"},
+                      page=page)
+    assert response.status_code == 302
+    html = officer.get(page).get_data(as_text=True)
+    assert f"{end.day} {end:%B %Y} (unplanned)" in html and "When the child leaves the home" not in html
+    with app.app_context():
+        placement = db.session.scalar(select(Placement))
+        assert placement.end_date == end and placement.ended_planned is False
+        assert db.session.get(Referral, s["referral"]).status == "placed"
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "placement.ended")).all()
+        assert len(events) == 1 and events[0].after["ended_planned"] is False
+    again = submit(officer, ended, {"end_date": [str(end.day), str(end.month), str(end.year)], "planned": "yes"},
+                   page=page)
+    assert again.status_code == 400 and "already been recorded" in again.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Placement)).ended_planned is False
