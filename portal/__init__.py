@@ -43,12 +43,13 @@ def create_app(overrides: dict | None = None) -> Flask:
             return ("", 404)
         return send_from_directory(ASSETS_DIR, filename, max_age=86400)
 
-    from portal.core import access, auth, cache, db, jobs, security, storage, templating
+    from portal.core import access, audit, auth, cache, db, jobs, security, storage, templating
 
     db.init_app(app)
     jobs.init_app(app)
     storage.init_app(app)
     cache.init_app(app)
+    audit.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     auth.init_app(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.core import db, tabular
+from portal.core import audit, db, tabular
 from portal.core.access import allow, owned, public
 from portal.core.models import User
 from portal.core.paging import PAGE_SIZE, page_number, page_of
@@ -71,6 +71,7 @@ def send(placement_id: int):
             db.commit()
             flash(f"Feedback link sent to {form.email.data.strip().lower()}.", "success")
             return redirect(url_for("feedback.overview"))
+    audit.viewed("placement", placement.id)
     return render_template("quality/feedback_send.html", form=form, placement=placement), \
         (200 if not form.errors else 400)
 
@@ -106,6 +107,7 @@ def moderate(response_id: int):
             db.commit()
             flash(DONE[form.decision.data], "success")
             return redirect(url_for("feedback.moderation"))
+    audit.viewed("feedback_response", response_id)  # the comment as written, before any redaction
     return render_template("quality/feedback_moderate.html", form=form, response=db.session.get(
         FeedbackResponse, response_id), labels=COMMENT_LABELS, tags=COMMENT_TAGS,
         respondent_types=RESPONDENT_TYPES, kinds=_kinds()), (200 if not form.errors else 400)

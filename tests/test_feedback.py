@@ -250,3 +250,34 @@ def test_overview_lists_placements_and_links(app, client, world):
     sign_in(client, world["qa"], factories.PASSWORD)
     html = client.get("/feedback").get_data(as_text=True)
     assert f"PL-{world['placement_id']:06d}" in html and "Waiting" in html
+
+
+def test_reading_a_childs_comment_or_a_placement_is_audited_refusals_are_not(app, client, world):
+    """DESIGN.md, Audit: every view of a child-related record — the comment as the child wrote it, before any
+    redaction, and the placement a feedback link is sent about — is recorded with who looked."""
+    response_id = _submit(app, world, "I like my room")
+
+    def views(action):
+        with app.app_context():
+            return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+
+    sign_in(client, world["qa"], factories.PASSWORD)
+    assert client.get("/feedback/moderation").status_code == 200
+    assert views("feedback_response.viewed") == []  # the queue shows no comment text
+    assert client.get(f"/feedback/moderation/{response_id}").status_code == 200
+    assert client.get(f"/feedback/placements/{world['placement_id']}/request").status_code == 200
+    [seen] = views("feedback_response.viewed")
+    assert seen.object_id == str(response_id) and seen.actor_id == world["qa_id"]
+    assert seen.organisation_id == world["council_id"] and seen.after == {"page": "feedback.moderate"}
+    [placement_seen] = views("placement.viewed")
+    assert placement_seen.object_id == str(world["placement_id"]) and placement_seen.actor_id == world["qa_id"]
+
+    with app.app_context():  # another council's QA officer is refused, and nothing is recorded for them
+        stranger = factories.user("qa_officer")
+        db.commit()
+        email, stranger_id = stranger.email, stranger.id
+    other = app.test_client()
+    sign_in(other, email, factories.PASSWORD)
+    assert other.get(f"/feedback/moderation/{response_id}").status_code == 404
+    assert [e.actor_id for e in views("feedback_response.viewed")] == [world["qa_id"]]
+    assert stranger_id not in {e.actor_id for e in views("placement.viewed")}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import has_request_context, request
+from flask import Flask, Response, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -50,3 +50,25 @@ def trail(object_type: str, object_id: Any) -> list[AuditEvent]:
         .order_by(AuditEvent.occurred_at, AuditEvent.id)
     )
     return list(db.session.scalars(stmt))
+
+
+def viewed(object_type: str, object_id: Any) -> None:
+    """Note that this request shows a child-related record (DESIGN.md, Audit: "every view of a child-related
+    record"). `<object_type>.viewed` is written, with who and which page, once the page has rendered with 200
+    to a signed-in user — never for a refused or failed request. (Referral pages: tendering/view_audit.py.)"""
+    g.setdefault("homefinder_viewed", []).append((object_type, str(object_id)))
+
+
+def _record_views(response: Response) -> Response:
+    items = g.pop("homefinder_viewed", None)
+    if items and request.method == "GET" and response.status_code == 200 and current_user.is_authenticated:
+        db.session.rollback()  # nothing of the request's own work is pending after a rendered GET
+        for object_type, object_id in dict.fromkeys(items):
+            record(f"{object_type}.viewed", object_type, object_id, after={"page": request.endpoint})
+        db.commit()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_record_views)
+
