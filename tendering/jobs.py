@@ -6,6 +6,7 @@ from datetime import timedelta
 from portal.core.jobs import periodic
 from tendering.closing import close_due_referrals
 from tendering.competition_summary import refresh_stale
+from tendering.reminders import queue_due
 
 
 @periodic(timedelta(minutes=1))
@@ -18,3 +19,10 @@ def close_referrals_past_their_deadline() -> int:
 def refresh_competition_summary() -> int:
     """Keep the sufficiency picture's summary rows current (the dashboard also refreshes its own stale rows)."""
     return refresh_stale()
+
+
+@periodic(timedelta(minutes=15))
+def remind_providers_before_deadlines() -> int:
+    """A day before a referral closes, queue one reminder to the invited providers still to answer."""
+    return queue_due()
+
