@@ -29,6 +29,9 @@ class LiveServer:
 
 def assert_accessible(page) -> None:
     """Run axe-core (WCAG 2.2 A and AA rules) on the page and fail on any violation."""
+    # A click that navigates returns once the new page has started loading: let it finish, or axe may check a
+    # half-built document (a helper once saw "no main landmark" on a page that has one, under load).
+    page.wait_for_load_state("load")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(AXE_JS)
     result = page.evaluate(

@@ -92,6 +92,7 @@ def test_qa_visit_action_response_and_close(app, live, page):
     # The provider reads the report and responds to the action.
     sign_in_browser(page, live.url, "priya@oakfield.example", factories.PASSWORD)
     page.get_by_role("link", name="Actions").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Actions from quality assurance")  # loaded
     assert_accessible(page)
     page.get_by_role("link", name="Bring the daily logs up to date").click()
     assert_accessible(page)
@@ -113,6 +114,7 @@ def test_qa_visit_action_response_and_close(app, live, page):
     # The QA officer closes the action.
     sign_in_browser(page, live.url, "fatima@lewisham.example", factories.PASSWORD)
     page.get_by_role("link", name="Actions").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Actions")  # loaded before axe runs
     assert_accessible(page)
     page.get_by_role("link", name="Bring the daily logs up to date").click()
     expect(page.get_by_text("All logs are now written up")).to_be_visible()
