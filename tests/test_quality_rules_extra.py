@@ -14,8 +14,7 @@
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-from types import SimpleNamespace
+from datetime import date, timedelta
 
 import pytest
 from freezegun import freeze_time
@@ -23,47 +22,21 @@ from sqlalchemy import func, select
 
 from portal.core import db
 from portal.core.models import EmailMessage, InboxMessage
-from portal.models import INSURANCE_KINDS, Document, DpsApplication
+from portal.models import Document, DpsApplication
 from quality import compliance, feedback, forums, schedule, standards, visits
-from quality.models import ComplianceChange, FeedbackResponse, MonthlyReturn
-from quality.returns import recent_months
+from quality.models import ComplianceChange, FeedbackResponse
 from quality.themes import CARER, CHILD, PROFESSIONAL, THEMES
 from tests import factories
 from tests.conftest import sign_in
-
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
-TODAY = NOW.date()
-LONG_AGO = datetime(2026, 1, 1, tzinfo=timezone.utc)
+from tests.test_compliance import LONG_AGO, NOW, TODAY, world  # noqa: F401 - world is a fixture
 
 
-def _add_returns(setting, months):
-    for month in months:
-        db.session.add(MonthlyReturn(setting_id=setting.id, provider_id=setting.provider_id, month=month, incidents=0,
-                                     missing_episodes=0, education_attendance_percent=95, unplanned_endings=0,
-                                     staff_vacancies=0))
-    db.session.flush()
-
-
-@pytest.fixture
-def world(ctx):
-    """A compliant provider admitted to a council's DPS, one home; its admin, the council's QA officer."""
+def _compliant(world):
+    """tests/test_compliance.py's provider and home, evaluated once: both compliant to begin with."""
     with freeze_time(NOW):
-        council = factories.organisation("council")
-        dps = factories.dps(council)
-        provider = factories.organisation("provider")
-        application = factories.admitted(provider, dps)
-        for kind in INSURANCE_KINDS:
-            factories.document(provider, kind, expires_on=date(2027, 6, 1))
-        home = factories.setting(provider, created_at=LONG_AGO)
-        factories.vacancy(home)
-        _add_returns(home, recent_months(TODAY))
-        admin = factories.user("provider_admin", org=provider)
-        qa = factories.user("qa_officer", org=council)
-        compliance.evaluate_provider_and_settings(provider.id)
-    assert compliance.status_for("provider", provider.id).status == "compliant"
-    assert compliance.status_for("setting", home.id).status == "compliant"
-    return SimpleNamespace(council=council, dps=dps, provider=provider, application=application, home=home,
-                           admin=admin, qa=qa)
+        compliance.evaluate_provider_and_settings(world.provider.id)
+    assert compliance.status_for("provider", world.provider.id).status == "compliant"
+    assert compliance.status_for("setting", world.home.id).status == "compliant"
 
 
 def _status(subject_type, subject_id):
@@ -73,6 +46,7 @@ def _status(subject_type, subject_id):
 # --- triggers: "run on every relevant change" ---------------------------------------------------------
 
 def test_an_action_falling_overdue_puts_home_and_provider_at_risk_at_once_and_closing_it_clears_it(world):
+    _compliant(world)
     from quality import actions
     from quality.jobs_visits import mark_actions_overdue
 
@@ -102,6 +76,7 @@ def test_an_action_falling_overdue_puts_home_and_provider_at_risk_at_once_and_cl
 
 
 def test_uploading_a_current_insurance_certificate_ends_non_compliance_at_once(world):
+    _compliant(world)
     from portal import documents
 
     doc = db.session.scalar(select(Document).where(Document.organisation_id == world.provider.id,
@@ -123,6 +98,7 @@ def test_uploading_a_current_insurance_certificate_ends_non_compliance_at_once(w
 # --- the nightly run ------------------------------------------------------------------------------
 
 def test_the_nightly_job_is_scheduled_daily_and_catches_what_only_the_calendar_changes(world):
+    _compliant(world)
     from portal.core.jobs import PERIODIC
     from quality.jobs_compliance import evaluate_compliance_nightly
 
